@@ -1,0 +1,93 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Cutover",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cutover", targets: ["cutover"]),
+        .library(name: "CutoverCore", targets: ["CutoverCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+    ],
+    targets: [
+        // Pure domain: flows, modes, routing, exchanges, canonical values, comparison. No I/O.
+        .target(
+            name: "CutoverCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Adapter YAML loading and validation, with file:line errors.
+        .target(
+            name: "CutoverConfig",
+            dependencies: ["CutoverCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL: migrations, audit writer with spool, flow state, embedded cluster.
+        .target(
+            name: "CutoverStore",
+            dependencies: [
+                "CutoverCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Migrations")],
+            swiftSettings: swiftSettings
+        ),
+        // Test support: PostgreSQL test databases, processes, temporary directories.
+        .target(
+            name: "CutoverTesting",
+            dependencies: [
+                "CutoverCore", "CutoverStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The CLI: parses, then calls the modules.
+        .executableTarget(
+            name: "cutover",
+            dependencies: [
+                "CutoverCore", "CutoverConfig", "CutoverStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CutoverCoreTests", dependencies: ["CutoverCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CutoverConfigTests",
+            dependencies: ["CutoverConfig", "CutoverTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutoverStoreTests",
+            dependencies: ["CutoverStore", "CutoverTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutoverCLITests",
+            dependencies: ["CutoverTesting", "CutoverStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,54 @@
+import CutoverCore
+
+/// The cloud ERP call made for one exchange (DESIGN.md's `new`).
+public struct NewSideDefinition: Sendable, Hashable {
+    public enum Fallback: String, Sendable, Hashable, CaseIterable { case legacy, deadLetter = "dead-letter" }
+
+    public var method: String
+    public var url: String
+    public var auth: OAuthClientCredentials?
+    public var idempotencyKey: KeySpec?
+    public var body: BodySpec?
+    public var timeoutMilliseconds: Int
+    public var batchSize: Int
+    /// SOAP: the template rendering the SOAP answer from the ERP's JSON reply, resolved against the adapter file.
+    public var responseTemplate: String?
+    /// JSON pointer → (ERP value → legacy value).
+    public var responseMap: [String: [String: String]]
+    /// What happens to an exchange when the new side cannot be reached in canary or new mode.
+    public var fallback: Fallback
+
+    public init(
+        method: String = "POST", url: String, auth: OAuthClientCredentials? = nil, idempotencyKey: KeySpec? = nil,
+        body: BodySpec? = nil, timeoutMilliseconds: Int = 10_000, batchSize: Int = 100, responseTemplate: String? = nil,
+        responseMap: [String: [String: String]] = [:], fallback: Fallback = .deadLetter
+    ) {
+        self.method = method
+        self.url = url
+        self.auth = auth
+        self.idempotencyKey = idempotencyKey
+        self.body = body
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.batchSize = batchSize
+        self.responseTemplate = responseTemplate
+        self.responseMap = responseMap
+        self.fallback = fallback
+    }
+}
+
+/// OAuth2 client-credentials settings. `description` never shows the secret.
+public struct OAuthClientCredentials: Sendable, Hashable, CustomStringConvertible {
+    public var tokenURL: String
+    public var clientID: String
+    public var clientSecret: String
+    public var scope: String?
+
+    public init(tokenURL: String, clientID: String, clientSecret: String, scope: String?) {
+        self.tokenURL = tokenURL
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.scope = scope
+    }
+
+    public var description: String { "OAuthClientCredentials(tokenURL: \(tokenURL), clientID: \(clientID), secret: ***)" }
+}

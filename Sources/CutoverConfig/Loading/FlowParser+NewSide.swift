@@ -1,0 +1,122 @@
+import CutoverCore
+import Foundation
+import Yams
+
+enum NewSideParsing {
+    static let keys = [
+        "method", "url", "auth", "idempotency_key", "body", "timeout_ms", "batch_size", "response_template",
+        "response_map", "fallback",
+    ]
+    static let methods = ["POST", "PUT", "PATCH", "GET", "DELETE"]
+}
+
+extension FlowParser {
+    func parseNew(_ reader: MappingReader, kind: FlowKind?) -> NewSideDefinition? {
+        let method = (reader.string("method") ?? "POST").uppercased()
+        if !NewSideParsing.methods.contains(method) {
+            sink.error("new.method '\(method)' is not an HTTP method Cutover sends", at: reader.node("method")?.mark)
+        }
+        let url = reader.string("url", required: true)
+        if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            sink.error("new.url must be an http(s) URL", at: reader.node("url")?.mark)
+        }
+        let auth = reader.mapping("auth", allowed: ["token_url", "client_id", "client_secret", "scope"]).flatMap { auth in
+            let tokenURL = auth.string("token_url", required: true)
+            let clientID = auth.string("client_id", required: true)
+            let secret = auth.string("client_secret", required: true)
+            let scope = auth.string("scope").flatMap { $0.isEmpty ? nil : $0 }
+            return tokenURL.flatMap { tokenURL in
+                clientID.flatMap { id in secret.map { OAuthClientCredentials(tokenURL: tokenURL, clientID: id, clientSecret: $0, scope: scope) } }
+            }
+        }
+        let idempotencyKey = reader.string("idempotency_key").map { $0.contains("{") ? KeySpec.template($0) : .path($0) }
+        let body = reader.node("body").flatMap { parseBody($0, context: "new.body") }
+        let template = reader.string("response_template").map { resolveTemplate($0, reader: reader) }
+        if kind != nil, kind != .soap, template != nil {
+            sink.error("new.response_template applies to soap flows only", at: reader.keyMark("response_template"))
+        }
+        var responseMap: [String: [String: String]] = [:]
+        if let mapReader = reader.mapping("response_map", allowed: nil) {
+            for pointer in mapReader.keys {
+                if !pointer.hasPrefix("/") {
+                    sink.error("new.response_map keys are JSON pointers and start with '/'", at: mapReader.keyMark(pointer))
+                }
+                responseMap[pointer] = mapReader.stringMap(pointer)
+            }
+        }
+        let fallback = reader.choice("fallback", NewSideDefinition.Fallback.self) ?? .deadLetter
+        guard let url else { return nil }
+        return NewSideDefinition(
+            method: method, url: url, auth: auth, idempotencyKey: idempotencyKey, body: body,
+            timeoutMilliseconds: reader.int("timeout_ms", range: 1...600_000) ?? 10_000,
+            batchSize: reader.int("batch_size", range: 1...10_000) ?? 100, responseTemplate: template,
+            responseMap: responseMap, fallback: fallback
+        )
+    }
+
+    private func resolveTemplate(_ path: String, reader: MappingReader) -> String {
+        let resolved = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+        if !FileManager.default.fileExists(atPath: resolved) {
+            sink.error("new.response_template '\(path)' does not exist", at: reader.node("response_template")?.mark,
+                hint: "paths are relative to the adapter file")
+        }
+        return resolved
+    }
+
+    /// `new.body`: a string is a source path; `{path|const, type, map}` is a field; `{each, fields}` a repeating
+    /// group; any other mapping a nested JSON object.
+    func parseBody(_ node: Node, context: String) -> BodySpec? {
+        switch node {
+        case .scalar:
+            guard let text = scalarValue(node, context: context) else { return nil }
+            return .field(FieldSpec(source: .path(text)))
+        case .mapping(let mapping):
+            let names = mapping.keys.compactMap(\.string)
+            if names.contains("each") {
+                guard let group = MappingReader(node, context: context, allowed: ["each", "fields"], sink: sink, expander: expander),
+                    let each = group.string("each", required: true), let fields = group.node("fields")
+                else { return nil }
+                guard let element = parseBody(fields, context: "\(context).fields") else { return nil }
+                return .each(path: each, element: element)
+            }
+            if names.contains("path") || names.contains("const") {
+                return parseFieldSpec(node, context: context).map(BodySpec.field)
+            }
+            guard let object = MappingReader(node, context: context, allowed: nil, sink: sink, expander: expander) else { return nil }
+            var members: [BodySpec.Member] = []
+            for name in object.keys {
+                if let value = object.node(name).flatMap({ parseBody($0, context: "\(context).\(name)") }) {
+                    members.append(BodySpec.Member(name: name, value: value))
+                }
+            }
+            return .object(members)
+        default:
+            sink.error("\(context) must be a source path or a mapping", at: node.mark)
+            return nil
+        }
+    }
+
+    func parseFieldSpec(_ node: Node, context: String) -> FieldSpec? {
+        guard let reader = MappingReader(node, context: context, allowed: ["path", "const", "type", "map"], sink: sink, expander: expander)
+        else { return nil }
+        let type = reader.choice("type", ValueType.self) ?? .string
+        let map = reader.stringMap("map")
+        switch (reader.string("path"), reader.string("const")) {
+        case (let path?, nil): return FieldSpec(source: .path(path), type: type, map: map)
+        case (nil, let value?): return FieldSpec(source: .constant(value), type: type, map: map)
+        default:
+            sink.error("\(context) needs exactly one of 'path' or 'const'", at: node.mark)
+            return nil
+        }
+    }
+
+    func scalarValue(_ node: Node, context: String) -> String? {
+        guard case .scalar(let scalar) = node else { return nil }
+        switch expander.expand(scalar.string) {
+        case .success(let value): return value
+        case .failure(let failure):
+            sink.error("\(context): \(failure.message)", at: node.mark, hint: failure.hint)
+            return nil
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// How the audit writer batches, bounds memory and falls back to its spool.
+public struct AuditWriterConfiguration: Sendable {
+    /// Where batches go while PostgreSQL is unreachable. One directory per instance is simplest; segments of
+    /// another live process are never touched.
+    public var spoolDirectory: String
+    /// Largest batch written with one COPY.
+    public var maxBatchRecords: Int = 2_000
+    /// How long a partial batch waits for more records.
+    public var maxBatchDelay: Duration = .milliseconds(2)
+    /// Batches written to PostgreSQL at once.
+    public var concurrentBatches: Int = 3
+    /// Records accepted but not yet durable; writers wait beyond this, so memory stays bounded under any load.
+    public var maxPendingRecords: Int = 20_000
+    /// A batch not committed within this time goes to the spool instead.
+    public var databaseTimeout: Duration = .seconds(3)
+    /// How often the drainer checks whether PostgreSQL is back while the spool holds batches.
+    public var drainInterval: Duration = .seconds(1)
+    /// A spool segment is sealed once it reaches this size.
+    public var maxSegmentBytes: Int = 16 << 20
+
+    public init(spoolDirectory: String) {
+        self.spoolDirectory = spoolDirectory
+    }
+}

@@ -1,0 +1,183 @@
+import CutoverCore
+import Foundation
+import NIOCore
+
+/// Encodes audit records as rows of PostgreSQL's COPY text format, one table at a time.
+///
+/// Timestamps are written at microsecond precision in UTC, computed arithmetically: the same `Date` always yields
+/// the same text, so a record sent again carries the same key and is dropped by `ON CONFLICT DO NOTHING`.
+struct CopyTextEncoder {
+    static let exchangeColumns = [
+        "id", "flow", "kind", "parent_id", "correlation_id", "trace_id", "routing_key", "mode", "percent", "served_by",
+        "started_at", "finished_at", "payload_sha256", "verdict", "attributes",
+    ]
+    static let sideCallColumns = [
+        "exchange_id", "exchange_started_at", "side", "attempt", "started_at", "request", "request_sha256", "response",
+        "response_sha256", "status", "latency_seconds", "error",
+    ]
+    static let comparisonColumns = [
+        "id", "exchange_id", "exchange_started_at", "flow", "verdict", "diff", "compared_at", "replay_of",
+    ]
+
+    static func append(_ record: ExchangeRecord, to buffer: inout ByteBuffer) {
+        var row = Row(buffer: buffer)
+        row.field(record.id.uuidString)
+        row.field(record.flow)
+        row.field(record.kind.rawValue)
+        row.field(record.parentID?.uuidString)
+        row.field(record.correlationID)
+        row.field(record.traceID)
+        row.field(record.routingKey)
+        row.field(record.mode.rawValue)
+        row.field(String(record.percent))
+        row.field(record.servedBy?.rawValue)
+        row.field(timestamp(record.startedAt))
+        row.field(record.finishedAt.map(timestamp))
+        row.field(record.payloadSHA256)
+        row.field(record.verdict?.rawValue)
+        row.field(JSONText.object(record.attributes))
+        buffer = row.end()
+    }
+
+    static func append(_ record: SideCallRecord, to buffer: inout ByteBuffer) {
+        var row = Row(buffer: buffer)
+        row.field(record.exchangeID.uuidString)
+        row.field(timestamp(record.exchangeStartedAt))
+        row.field(record.side.rawValue)
+        row.field(String(record.attempt))
+        row.field(timestamp(record.startedAt))
+        row.field(record.request)
+        row.field(record.requestSHA256)
+        row.field(record.response)
+        row.field(record.responseSHA256)
+        row.field(record.status.map { String($0) })
+        row.field(record.latencySeconds.map { String($0) })
+        row.field(record.error)
+        buffer = row.end()
+    }
+
+    static func append(_ record: ComparisonRecord, to buffer: inout ByteBuffer) {
+        var row = Row(buffer: buffer)
+        row.field(record.id.uuidString)
+        row.field(record.exchangeID.uuidString)
+        row.field(timestamp(record.exchangeStartedAt))
+        row.field(record.flow)
+        row.field(record.verdict.rawValue)
+        row.field(JSONText.diff(record.diff))
+        row.field(timestamp(record.comparedAt))
+        row.field(record.replayOf?.uuidString)
+        buffer = row.end()
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS.ffffff+00`.
+    static func timestamp(_ date: Date) -> String {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        var days = micros / 86_400_000_000
+        var rest = micros % 86_400_000_000
+        if rest < 0 {
+            rest += 86_400_000_000
+            days -= 1
+        }
+        let (year, month, day) = civil(fromDays: days)
+        let seconds = rest / 1_000_000
+        let fraction = rest % 1_000_000
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2))"
+            + ":\(pad(seconds % 60, 2)).\(pad(fraction, 6))+00"
+    }
+
+    /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian, days since 1970-01-01).
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    /// One row being written: fields separated by tabs, `\N` for NULL, backslash escapes.
+    struct Row {
+        var buffer: ByteBuffer
+        var first = true
+
+        init(buffer: ByteBuffer) {
+            self.buffer = buffer
+        }
+
+        mutating func field(_ value: String?) {
+            if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
+            first = false
+            guard let value else {
+                buffer.writeStaticString("\\N")
+                return
+            }
+            let utf8 = value.utf8
+            let needsEscape = utf8.withContiguousStorageIfAvailable { bytes in
+                bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
+            } ?? true
+            if !needsEscape {
+                buffer.writeString(value)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case 0x5C: buffer.writeStaticString("\\\\")
+                case 0x09: buffer.writeStaticString("\\t")
+                case 0x0A: buffer.writeStaticString("\\n")
+                case 0x0D: buffer.writeStaticString("\\r")
+                case 0x00: buffer.writeBytes([0xEF, 0xBF, 0xBD])  // PostgreSQL text cannot hold NUL
+                default: buffer.writeInteger(byte)
+                }
+            }
+        }
+
+        mutating func end() -> ByteBuffer {
+            buffer.writeInteger(UInt8(ascii: "\n"))
+            return buffer
+        }
+    }
+}
+
+/// Minimal JSON text for the two shapes the audit rows carry, without a JSONEncoder on the hot path.
+enum JSONText {
+    static func object(_ values: [String: String]) -> String {
+        guard !values.isEmpty else { return "{}" }
+        let members = values.sorted { $0.key < $1.key }.map { "\(string($0.key)):\(string($0.value))" }
+        return "{" + members.joined(separator: ",") + "}"
+    }
+
+    static func diff(_ diffs: [FieldDiff]) -> String {
+        let items = diffs.map { diff in
+            "{\"path\":\(string(diff.path)),\"legacy\":\(diff.legacy.map(string) ?? "null"),"
+                + "\"new\":\(diff.new.map(string) ?? "null"),\"rule\":\(string(diff.rule))}"
+        }
+        return "[" + items.joined(separator: ",") + "]"
+    }
+
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{0}": out += "\\ufffd"  // jsonb cannot hold NUL
+            case let s where s.value < 0x20:
+                let hex = String(s.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,12 @@
+import CutoverCore
+
+/// Why a flow's mode was not changed.
+public struct FlowStateError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case unknownFlow, versionConflict, refusedTransition, unchanged, missingReason
+    }
+    public var code: Code
+    public var flow: String
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,87 @@
+import CutoverConfig
+import CutoverCore
+import CutoverStore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// What every command needs from its surroundings: the environment, a logger, the database and the adapters.
+/// This is the only place that reads the process environment.
+struct CLIContext {
+    let environment: [String: String]
+    let logger: Logger
+
+    init(logLevel: Logger.Level = .warning) {
+        environment = ProcessInfo.processInfo.environment
+        var logger = Logger(label: "cutover")
+        logger.logLevel = environment["CUTOVER_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? logLevel
+        self.logger = logger
+    }
+
+    /// Cutover's working directory for the embedded cluster, spool and reports (`CUTOVER_HOME`, default `.cutover`).
+    var home: String { environment["CUTOVER_HOME"] ?? ".cutover" }
+
+    /// Who is making a change, for the history: `--actor`, else the OS user.
+    func actor(_ explicit: String?) -> String {
+        explicit ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+    }
+
+    /// The adapters of a directory, or exit 2 with every problem.
+    func loadAdapters(_ directory: String) throws -> [FlowDefinition] {
+        do {
+            return try AdapterLoader(environment: environment).load(directory: directory)
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            throw CLIExit.invalidConfiguration
+        }
+    }
+
+    /// Runs `body` with a connected, migrated database: `DATABASE_URL`, or the embedded cluster under `home`.
+    func withDatabase<T: Sendable>(
+        migrate: Bool = true, _ body: @Sendable (PostgresClient, DatabaseURL) async throws -> T
+    ) async throws -> T {
+        let url: DatabaseURL
+        var embedded: EmbeddedPostgres?
+        var owned = false
+        if let text = environment["DATABASE_URL"], !text.isEmpty {
+            do {
+                url = try DatabaseURL(text)
+            } catch {
+                printError("DATABASE_URL is not usable: \(error)")
+                throw CLIExit.invalidConfiguration
+            }
+        } else {
+            let cluster = try EmbeddedPostgres(root: home + "/postgres", logger: logger)
+            let handle = try cluster.start()
+            embedded = cluster
+            owned = handle.owned
+            url = handle.url
+        }
+        defer { if owned { embedded?.stop() } }
+        // The pool warns when a lease races its own start-up; only its errors matter to a CLI user.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: poolLogger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            if migrate {
+                _ = try await Migrator(client: client, migrations: try Migration.bundled(), logger: logger).migrate()
+            }
+            return try await body(client, url)
+        }
+    }
+}
+
+/// Ends a command with DESIGN.md's exit codes: 1 failure, 2 bad usage or invalid configuration.
+enum CLIExit: Error {
+    case failure
+    case invalidConfiguration
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

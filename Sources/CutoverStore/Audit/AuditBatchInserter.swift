@@ -56,7 +56,7 @@ final class AuditBatchInserter: Sendable {
                 for table in tables {
                     // Identifiers below are constants of this file, never input.
                     try await connection.query(
-                        "CREATE TEMP TABLE IF NOT EXISTS \(unescaped: table.stage) (LIKE \(unescaped: table.target)) ON COMMIT DELETE ROWS",
+                        "CREATE TEMP TABLE IF NOT EXISTS \(unescaped: table.stage) (LIKE \(unescaped: table.target) INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
                         logger: logger
                     )
                     try await connection.copyFrom(table: table.stage, columns: table.columns, logger: logger) { writer in

@@ -17,7 +17,7 @@ public struct AuditMaintenance: Sendable {
     public func ensurePartitionsAhead(months: Int = 3, from date: Date = Date()) async throws -> Int {
         var created = 0
         for try await count in try await client.query(
-            "SELECT cutover.ensure_audit_partitions(\(date), \(months))", logger: logger
+            "SELECT cutover.ensure_audit_partitions(\(date), \(months)::integer)", logger: logger
         ).decode(Int.self) {
             created = count
         }

@@ -149,6 +149,10 @@ public actor AuditWriter: Service {
             do {
                 try await withTimeout(configuration.databaseTimeout) { [database] in try await database.insert(records) }
                 return .success(())
+            } catch where AuditBatchInserter.isServerError(error) {
+                // PostgreSQL is up but refused the batch: keep it in the spool, where the drainer retries it once
+                // and then sets it aside for an operator.
+                logger.critical("audit store refused a batch; it is kept in the spool", metadata: ["error": "\(String(reflecting: error))"])
             } catch {
                 markDown(error)
             }
@@ -202,8 +206,19 @@ public actor AuditWriter: Service {
                 continue
             }
             do {
+                // Spooled batches are small (one per flush while PostgreSQL was away): send them on in full-size ones.
+                var records: [AuditRecord] = []
                 for batch in batches {
-                    try await withTimeout(configuration.databaseTimeout) { [database] in try await database.insert(batch) }
+                    records += batch
+                    if records.count >= configuration.maxBatchRecords {
+                        let chunk = records
+                        records.removeAll(keepingCapacity: true)
+                        try await withTimeout(configuration.databaseTimeout) { [database] in try await database.insert(chunk) }
+                    }
+                }
+                if !records.isEmpty {
+                    let chunk = records
+                    try await withTimeout(configuration.databaseTimeout) { [database] in try await database.insert(chunk) }
                 }
                 try spool.remove(segment)
                 logger.info("drained audit spool segment", metadata: ["segment": "\(segment)", "batches": "\(batches.count)"])

@@ -56,6 +56,19 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return "postgres://\(credentials)@\(host):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
     }
 
+    /// The full URL, password included: only for handing to a child process's environment, never for output.
+    public var connectionString: String {
+        var components = URLComponents()
+        components.scheme = "postgres"
+        components.user = username
+        components.password = password
+        components.host = host
+        components.port = port
+        components.path = "/" + database
+        components.queryItems = [URLQueryItem(name: "sslmode", value: sslMode.rawValue)]
+        return components.string ?? description
+    }
+
     /// The same server, another database.
     public func with(database: String) -> DatabaseURL {
         var copy = self

@@ -36,6 +36,8 @@ public struct EmbeddedPostgres: Sendable {
 
     var dataDirectory: String { root + "/data" }
     var ownerFile: String { root + "/owner.pid" }
+    /// The port last used, tried first on the next start so clients reconnect to the same address.
+    var portFile: String { root + "/last-port" }
     var logFile: String { root + "/postgres.log" }
 
     /// Starts the cluster, creating it first if needed, or adopts the one already running.
@@ -62,11 +64,13 @@ public struct EmbeddedPostgres: Sendable {
             return Handle(url: url(port: port), owned: true)
         }
         var lastOutput = ""
-        for _ in 0..<3 {
-            guard let port = FreePort.loopback() else { continue }
+        let lastPort = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+        for attempt in 0..<4 {
+            guard let port = attempt == 0 ? (lastPort ?? FreePort.loopback()) : FreePort.loopback() else { continue }
             let options = "-c listen_addresses=127.0.0.1 -p \(port) -c unix_socket_directories='' -c fsync=on"
             let result = try run("pg_ctl", ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start"])
             if result.status == 0 {
+                try? String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
                 recordOwner()
                 logger.info("started embedded PostgreSQL", metadata: ["port": "\(port)", "directory": "\(root)"])
                 return Handle(url: url(port: port), owned: true)

@@ -22,7 +22,7 @@ struct AuditLoad: AsyncParsableCommand {
     @Option(help: "Records each writer hands over per write.") var chunk = 4
     @Option(help: "Spool directory (default: CUTOVER_HOME/spool).") var spool: String?
     @Flag(help: "Print 'ack FROM TO' after each acknowledged write.") var printAcks = false
-    @Option(help: "Also write the same rows as COPY text to this file, for the raw-COPY baseline.") var emitCopy: String?
+    @Option(help: "Write the rows as COPY text to this file instead of loading them (the raw-COPY baseline).") var emitCopy: String?
     @Option(help: "Seconds to keep draining the spool before exiting.") var drainTimeout = 60.0
 
     func run() async throws {
@@ -30,6 +30,7 @@ struct AuditLoad: AsyncParsableCommand {
         let options = self
         if let emitCopy {
             try SyntheticAuditRecords.writeCopyFile(path: emitCopy, seed: seed, range: start..<(start + count))
+            return
         }
         let summary = try await context.withDatabase { client, _ in
             var configuration = AuditWriterConfiguration(spoolDirectory: options.spool ?? context.home + "/spool")

@@ -22,4 +22,8 @@ public final class Counter: Sendable {
     }
 
     public var current: Int { value.withLock { $0 } }
+
+    public func set(_ newValue: Int) {
+        value.withLock { $0 = newValue }
+    }
 }

@@ -147,7 +147,7 @@ public actor AuditWriter: Service {
     private func persist(_ records: [AuditRecord]) async -> Result<Void, WriteError> {
         if !databaseDown {
             do {
-                try await withTimeout(configuration.databaseTimeout) { [database] in try await database.insert(records) }
+                try await withDeadline(configuration.databaseTimeout) { [database] in try await database.insert(records) }
                 return .success(())
             } catch where AuditBatchInserter.isServerError(error) {
                 // PostgreSQL is up but refused the batch: keep it in the spool, where the drainer retries it once
@@ -188,7 +188,7 @@ public actor AuditWriter: Service {
     public func drainOnce() async -> Bool {
         if databaseDown {
             do {
-                try await withTimeout(configuration.databaseTimeout) { [database] in try await database.ping() }
+                try await withDeadline(configuration.databaseTimeout) { [database] in try await database.ping() }
             } catch {
                 return false
             }
@@ -213,12 +213,12 @@ public actor AuditWriter: Service {
                     if records.count >= configuration.maxBatchRecords {
                         let chunk = records
                         records.removeAll(keepingCapacity: true)
-                        try await withTimeout(configuration.databaseTimeout) { [database] in try await database.insert(chunk) }
+                        try await withDeadline(configuration.databaseTimeout) { [database] in try await database.insert(chunk) }
                     }
                 }
                 if !records.isEmpty {
                     let chunk = records
-                    try await withTimeout(configuration.databaseTimeout) { [database] in try await database.insert(chunk) }
+                    try await withDeadline(configuration.databaseTimeout) { [database] in try await database.insert(chunk) }
                 }
                 try spool.remove(segment)
                 logger.info("drained audit spool segment", metadata: ["segment": "\(segment)", "batches": "\(batches.count)"])
@@ -235,18 +235,5 @@ public actor AuditWriter: Service {
             }
         }
         return true
-    }
-}
-
-/// Runs `operation`, giving up after `timeout` (the operation is cancelled).
-func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw CancellationError()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

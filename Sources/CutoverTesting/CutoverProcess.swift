@@ -25,7 +25,8 @@ public final class CutoverProcess {
 
     /// The repository root (for `adapters/`), found from this source file.
     public static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
     }
 
     private let process: Process
@@ -54,7 +55,9 @@ public final class CutoverProcess {
     }
 
     /// Runs `cutover ARGS` to completion.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) async throws -> Output {
+    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
+        async throws -> Output
+    {
         let child = try CutoverProcess(arguments, environment: environment, directory: directory)
         let status = try await child.wait()
         return Output(status: status, stdout: child.stdout, stderr: child.stderr)
@@ -78,7 +81,9 @@ public final class CutoverProcess {
     }
 
     /// Waits until an output line satisfies `predicate`.
-    public func waitForLine(timeout: Duration = .seconds(60), _ predicate: @escaping (String) -> Bool) async throws -> String? {
+    public func waitForLine(timeout: Duration = .seconds(60), _ predicate: @escaping (String) -> Bool) async throws
+        -> String?
+    {
         var found: String?
         _ = try await poll(for: timeout) {
             found = outputLines.first(where: predicate)

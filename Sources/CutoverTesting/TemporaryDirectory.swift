@@ -21,7 +21,8 @@ extension TemporaryDirectory {
     @discardableResult
     public func write(_ name: String, _ text: String) -> String {
         let path = file(name)
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

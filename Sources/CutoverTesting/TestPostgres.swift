@@ -11,7 +11,9 @@ import Synchronization
 public enum TestPostgres {
     public static let logger: Logger = {
         var logger = Logger(label: "cutover.test")
-        logger.logLevel = ProcessInfo.processInfo.environment["CUTOVER_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["CUTOVER_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            ?? .error
         return logger
     }()
 
@@ -55,15 +57,7 @@ public enum TestPostgres {
     public static func withClient<T: Sendable>(
         _ url: DatabaseURL, _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
-        let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        try await PostgresClient.withClient(url, logger: logger, body)
     }
 
     /// A fresh database with Cutover's migrations applied, and a pool on it for the duration of `body`.

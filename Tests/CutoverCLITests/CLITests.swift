@@ -20,7 +20,9 @@ struct CLITests {
         #expect(shipped.stdout.contains("ok  purchase-order-create"))
 
         let directory = TemporaryDirectory("validate")
-        let file = directory.write("po.yaml", """
+        let file = directory.write(
+            "po.yaml",
+            """
             flow: po
             kind: soap
             legacy: { endpoint: "http://legacy/PO" }
@@ -30,7 +32,9 @@ struct CLITests {
             """)
         let broken = try await CutoverProcess.run(["validate", directory.path])
         #expect(broken.status == 2)
-        #expect(broken.stderr.contains("\(file):6:3: unknown key 'reverse_shadw' in compare (hint: did you mean 'reverse_shadow'?)"))
+        #expect(
+            broken.stderr.contains(
+                "\(file):6:3: unknown key 'reverse_shadw' in compare (hint: did you mean 'reverse_shadow'?)"))
     }
 
     @Test("bad usage exits 2")
@@ -67,16 +71,22 @@ struct CLITests {
         let url = try await TestPostgres.makeDatabase("cliflow")
         let home = TemporaryDirectory("home")
         let env = environment(url, home: home)
-        let skip = try await CutoverProcess.run(["flow", "set", "purchase-order-create", "--mode", "new", "--reason", "hurry"], environment: env)
+        let skip = try await CutoverProcess.run(
+            ["flow", "set", "purchase-order-create", "--mode", "new", "--reason", "hurry"], environment: env)
         #expect(skip.status == 2)
         #expect(skip.stderr.contains("skips shadow"))
         let shadow = try await CutoverProcess.run(
-            ["flow", "set", "purchase-order-create", "--mode", "shadow", "--reason", "start parallel run", "--actor", "ana"], environment: env
+            [
+                "flow", "set", "purchase-order-create", "--mode", "shadow", "--reason", "start parallel run", "--actor",
+                "ana",
+            ], environment: env
         )
         #expect(shadow.status == 0, "\(shadow.stderr)")
-        let rollback = try await CutoverProcess.run(["rollback", "purchase-order-create", "--reason", "INC-7 ERP down"], environment: env)
+        let rollback = try await CutoverProcess.run(
+            ["rollback", "purchase-order-create", "--reason", "INC-7 ERP down"], environment: env)
         #expect(rollback.status == 0, "\(rollback.stderr)")
-        let history = try await CutoverProcess.run(["flow", "history", "purchase-order-create", "--json"], environment: env)
+        let history = try await CutoverProcess.run(
+            ["flow", "history", "purchase-order-create", "--json"], environment: env)
         #expect(history.status == 0)
         let entries = try JSONDecoder().decode([[String: JSONValue]].self, from: Data(history.stdout.utf8))
         #expect(entries.map { $0["actor"]?.string } == ["cli-test", "ana", "config"])
@@ -98,7 +108,9 @@ struct CLITests {
         #expect(try await setter.wait() == 0, "\(setter.stderr)")
         // The setter has committed; the watcher process must report the change within one second of that.
         let seen = try await poll(every: .milliseconds(5), for: .seconds(1)) {
-            watcher.outputLines.contains { $0.contains(#""flow":"pharmacy-stock-export""#) && $0.contains(#""mode":"shadow""#) }
+            watcher.outputLines.contains {
+                $0.contains(#""flow":"pharmacy-stock-export""#) && $0.contains(#""mode":"shadow""#)
+            }
         }
         #expect(seen, "watch printed: \(watcher.outputLines)")
         watcher.signal(SIGTERM)
@@ -113,14 +125,18 @@ struct CLITests {
         let home = TemporaryDirectory("home")
         let env = environment(url, home: home)
         let load = try CutoverProcess(
-            ["audit", "load", "--count", "200000", "--seed", "kill", "--concurrency", "8", "--chunk", "5", "--print-acks"],
+            [
+                "audit", "load", "--count", "200000", "--seed", "kill", "--concurrency", "8", "--chunk", "5",
+                "--print-acks",
+            ],
             environment: env
         )
         #expect(try await poll(for: .seconds(60)) { load.outputLines.count >= 200 }, "\(load.stderr)")
         // PostgreSQL goes away mid-stream: acknowledgements now come from the fsync'ed spool.
         cluster.stop()
         let ackedBeforeOutage = load.outputLines.count
-        #expect(try await poll(for: .seconds(60)) { load.outputLines.count >= ackedBeforeOutage + 400 }, "\(load.stderr)")
+        #expect(
+            try await poll(for: .seconds(60)) { load.outputLines.count >= ackedBeforeOutage + 400 }, "\(load.stderr)")
         load.signal(SIGKILL)
         _ = try await load.wait()
         let acked = load.outputLines.filter { $0.hasPrefix("ack ") }.reduce(into: Set<Int>()) { acked, line in
@@ -130,7 +146,8 @@ struct CLITests {
         #expect(acked.count >= 2_000)
         _ = try cluster.start()
         // The restarted process drains what its predecessor spooled.
-        let restart = try await CutoverProcess.run(["audit", "load", "--count", "0", "--seed", "kill"], environment: env)
+        let restart = try await CutoverProcess.run(
+            ["audit", "load", "--count", "0", "--seed", "kill"], environment: env)
         #expect(restart.status == 0, "\(restart.stderr)")
         try await TestPostgres.withClient(url) { client in
             var stored: [Int: Int] = [:]
@@ -139,7 +156,9 @@ struct CLITests {
             ).decode(Int.self) {
                 stored[index, default: 0] += 1
             }
-            #expect(acked.subtracting(stored.keys).isEmpty, "acknowledged but missing: \(acked.subtracting(stored.keys).count)")
+            #expect(
+                acked.subtracting(stored.keys).isEmpty,
+                "acknowledged but missing: \(acked.subtracting(stored.keys).count)")
             #expect(stored.values.allSatisfy { $0 == 1 }, "no record is stored twice")
         }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: home.file("spool"))) ?? []
@@ -153,11 +172,17 @@ enum JSONValue: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else { self = .other }
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else {
+            self = .other
+        }
     }
 
     var string: String? {

@@ -38,9 +38,13 @@ struct AdapterLoaderTests {
         #expect(new.responseMap["/status"]?["Open"] == "OPEN")
         guard case .object(let members) = new.body else { Issue.record("body is not an object"); return }
         #expect(members.map(\.name) == ["vendorNumber", "orderDate", "purchaseOrderLines"])
-        guard case .each(let each, .object(let lineFields)) = members[2].value else { Issue.record("no repeating group"); return }
+        guard case .each(let each, .object(let lineFields)) = members[2].value else {
+            Issue.record("no repeating group"); return
+        }
         #expect(each == "//po:PurchaseOrder/po:Line")
-        #expect(lineFields.first { $0.name == "unitOfMeasureCode" }?.value == .field(FieldSpec(source: .path("po:Uom"), map: ["BX": "BOX", "EA": "EACH"])))
+        #expect(
+            lineFields.first { $0.name == "unitOfMeasureCode" }?.value
+                == .field(FieldSpec(source: .path("po:Uom"), map: ["BX": "BOX", "EA": "EACH"])))
         #expect(po.compare.fields.first { $0.name == "total" }?.tolerance == 0.01)
         #expect(po.rollout.autoRollback?.window == 200)
         #expect(po.rollout.promoteWhen?.minimumMatchRate == 0.999)
@@ -51,7 +55,9 @@ struct AdapterLoaderTests {
     func otherKinds() throws {
         let flows = try AdapterLoader(environment: ["DROP_DIR": "/drop"]).load(directory: shipped)
         let stock = try #require(flows.first { $0.flow == "pharmacy-stock-export" })
-        guard case .fileDrop(let drop) = stock.legacy, case .csv(let csv) = drop.format else { Issue.record("not csv"); return }
+        guard case .fileDrop(let drop) = stock.legacy, case .csv(let csv) = drop.format else {
+            Issue.record("not csv"); return
+        }
         #expect(drop.watch.directory == "/drop/pharmacy/outbound")
         #expect(drop.watch.doneMarker == ".done")
         #expect(csv.columns.map(\.name) == ["site", "ndc", "qty_on_hand", "uom"])
@@ -66,7 +72,8 @@ struct AdapterLoaderTests {
 
     @Test("a misspelt key is reported at its line with the nearest valid key")
     func misspeltKey() {
-        let (flow, diagnostics, path) = load("""
+        let (flow, diagnostics, path) = load(
+            """
             flow: po
             kind: soap
             legacy:
@@ -76,7 +83,9 @@ struct AdapterLoaderTests {
             """)
         #expect(flow == nil)
         #expect(diagnostics.count == 1)
-        #expect(diagnostics.first?.description == "\(path):5:3: unknown key 'timout_ms' in legacy (hint: did you mean 'timeout_ms'?)")
+        #expect(
+            diagnostics.first?.description
+                == "\(path):5:3: unknown key 'timout_ms' in legacy (hint: did you mean 'timeout_ms'?)")
     }
 
     @Test("an unset variable without a default is an error naming it; a default is used")
@@ -100,7 +109,8 @@ struct AdapterLoaderTests {
 
     @Test("every problem in a file is reported, not only the first")
     func everyProblem() {
-        let (_, diagnostics, _) = load("""
+        let (_, diagnostics, _) = load(
+            """
             flow: Bad Name
             kind: soap
             mode: canary
@@ -143,13 +153,15 @@ struct AdapterLoaderTests {
     @Test("db-job schedules accept durations and five-field cron only")
     func schedules() {
         func job(_ schedule: String) -> [ConfigDiagnostic] {
-            load("""
+            load(
+                """
                 flow: inv
                 kind: db-job
                 schedule: \(schedule)
                 legacy: { database_url: "postgres://x@h/db", sql: "CALL x()" }
                 source: { sql: "SELECT 1", key: id }
-                """).1
+                """
+            ).1
         }
         #expect(job("{ every: 30s }").isEmpty)
         #expect(job("{ cron: \"*/5 * * * *\" }").isEmpty)

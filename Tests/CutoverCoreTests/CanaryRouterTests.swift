@@ -8,10 +8,12 @@ struct CanaryRouterTests {
     @Test("the same key always lands in the same bucket")
     func stable() {
         for key in keys.prefix(100) {
-            #expect(CanaryRouter.bucket(flow: "po", routingKey: key) == CanaryRouter.bucket(flow: "po", routingKey: key))
+            #expect(
+                CanaryRouter.bucket(flow: "po", routingKey: key) == CanaryRouter.bucket(flow: "po", routingKey: key))
         }
-        #expect(CanaryRouter.bucket(flow: "purchase-order-create", routingKey: "SUP-1001") == 6_419,
-                "bucket values are part of the contract: changing the hash would move live traffic")
+        #expect(
+            CanaryRouter.bucket(flow: "purchase-order-create", routingKey: "SUP-1001") == 6_419,
+            "bucket values are part of the contract: changing the hash would move live traffic")
     }
 
     @Test("raising the percent never moves a key from new back to legacy")
@@ -20,7 +22,8 @@ struct CanaryRouterTests {
         for key in keys {
             var servedByNew = false
             for percent in percents {
-                let side = CanaryRouter.servedBy(ModeSetting(mode: .canary, percent: percent), flow: "po", routingKey: key)
+                let side = CanaryRouter.servedBy(
+                    ModeSetting(mode: .canary, percent: percent), flow: "po", routingKey: key)
                 if servedByNew { #expect(side == .new, "key \(key) moved back at \(percent)%") }
                 servedByNew = side == .new
             }

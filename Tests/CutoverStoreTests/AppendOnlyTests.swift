@@ -56,12 +56,15 @@ struct AppendOnlyTests {
             ]
             for table in tables {
                 let column = table.contains("flow_changes") ? "reason" : table.contains("side_calls") ? "error" : "flow"
-                #expect(await sqlState(of: "UPDATE \(table) SET \(column) = 'x'", on: client) == "42501", "UPDATE \(table)")
+                #expect(
+                    await sqlState(of: "UPDATE \(table) SET \(column) = 'x'", on: client) == "42501", "UPDATE \(table)")
                 #expect(await sqlState(of: "DELETE FROM \(table)", on: client) == "42501", "DELETE \(table)")
                 #expect(await sqlState(of: "TRUNCATE \(table)", on: client) == "42501", "TRUNCATE \(table)")
             }
-            let rows = try await client.query("SELECT count(*)::int FROM cutover.exchanges", logger: logger).decode(Int.self)
-                .reduce(0) { $0 + $1 }
+            let rows = try await client.query("SELECT count(*)::int FROM cutover.exchanges", logger: logger).decode(
+                Int.self
+            )
+            .reduce(0) { $0 + $1 }
             #expect(rows == 1)
         }
     }
@@ -79,7 +82,10 @@ struct AppendOnlyTests {
                 let count = try await connection.query("SELECT count(*)::int FROM cutover.exchanges", logger: logger)
                     .decode(Int.self).reduce(0) { $0 + $1 }
                 #expect(count == 1)
-                for statement in ["UPDATE cutover.exchanges SET flow = 'x'", "DELETE FROM cutover.side_calls", "TRUNCATE cutover.comparisons"] {
+                for statement in [
+                    "UPDATE cutover.exchanges SET flow = 'x'", "DELETE FROM cutover.side_calls",
+                    "TRUNCATE cutover.comparisons",
+                ] {
                     await #expect(throws: PSQLError.self, "\(statement)") {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
@@ -97,7 +103,10 @@ struct AppendOnlyTests {
             #expect(try await maintenance.ensurePartitionsAhead(months: 2, from: old) == 6)
             let dropped = try await maintenance.prune(endingBefore: Date().addingTimeInterval(-400 * 86_400))
             #expect(dropped.count == 6)
-            #expect(dropped.allSatisfy { $0.hasPrefix("exchanges_") || $0.hasPrefix("side_calls_") || $0.hasPrefix("comparisons_") })
+            #expect(
+                dropped.allSatisfy {
+                    $0.hasPrefix("exchanges_") || $0.hasPrefix("side_calls_") || $0.hasPrefix("comparisons_")
+                })
             let remaining = try await client.query(
                 "SELECT count(*)::int FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'exchanges'",
                 logger: logger

@@ -31,7 +31,8 @@ struct AuditWriterTests {
     }
 
     /// Writes records from index 0 until `until` says stop (its value drops to 0), then returns.
-    func drive(_ writer: AuditWriter, seed: String, until limit: Counter, concurrency: Int, acked: Counter) async throws {
+    func drive(_ writer: AuditWriter, seed: String, until limit: Counter, concurrency: Int, acked: Counter) async throws
+    {
         let next = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
@@ -66,7 +67,8 @@ struct AuditWriterTests {
     func counts(_ client: PostgresClient, seed: String) async throws -> (rows: Int, distinct: Int) {
         var result = (0, 0)
         for try await row in try await client.query(
-            "SELECT count(*)::int, count(DISTINCT id)::int FROM cutover.exchanges WHERE flow = \("load-\(seed)")", logger: logger
+            "SELECT count(*)::int, count(DISTINCT id)::int FROM cutover.exchanges WHERE flow = \("load-\(seed)")",
+            logger: logger
         ).decode((Int, Int).self) {
             result = row
         }
@@ -108,7 +110,8 @@ struct AuditWriterTests {
             let started = Date(timeIntervalSince1970: 1_795_132_800.123456)
             let exchange = ExchangeRecord(
                 flow: "po", kind: .call, correlationID: "c-1", traceID: "4bf92f3577b34da6a3ce929d0e0e4736",
-                routingKey: "SUP\t1", setting: ModeSetting(mode: .canary, percent: 12.5), servedBy: .new, startedAt: started,
+                routingKey: "SUP\t1", setting: ModeSetting(mode: .canary, percent: 12.5), servedBy: .new,
+                startedAt: started,
                 attributes: ["file": "a\\b\n\"c\""]
             )
             let body = "<po:Note>tab\there\nnew line \\ back\\slash é 漢字 \u{0}</po:Note>"
@@ -118,7 +121,8 @@ struct AuditWriterTests {
             )
             let comparison = ComparisonRecord(
                 exchangeID: exchange.id, exchangeStartedAt: started, flow: "po", verdict: .mismatch,
-                diff: [FieldDiff(path: "total", legacy: "10.00", new: "10.5", rule: "decimal tolerance 0.01")], comparedAt: started
+                diff: [FieldDiff(path: "total", legacy: "10.00", new: "10.5", rule: "decimal tolerance 0.01")],
+                comparedAt: started
             )
             try await withWriter(client, spool: spool.path) { writer in
                 try await writer.write([.exchange(exchange), .sideCall(call), .comparison(comparison)])
@@ -159,10 +163,13 @@ struct AuditWriterTests {
             let acked = Counter()
             // Writers keep going until the server is back and another 2,000 records are in: the stream spans the outage.
             let limit = Counter(Int.max)
-            try await withWriter(client, spool: directory.file("spool"), configure: {
-                $0.databaseTimeout = .seconds(1)
-                $0.drainInterval = .milliseconds(200)
-            }) { writer in
+            try await withWriter(
+                client, spool: directory.file("spool"),
+                configure: {
+                    $0.databaseTimeout = .seconds(1)
+                    $0.drainInterval = .milliseconds(200)
+                }
+            ) { writer in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await drive(writer, seed: "outage", until: limit, concurrency: 16, acked: acked)
@@ -171,9 +178,12 @@ struct AuditWriterTests {
                     cluster.stop()
                     let stoppedAt = ContinuousClock.now
                     let ackedAtStop = acked.current
-                    #expect(try await poll(for: .seconds(30)) { await writer.isSpooling }, "the writer noticed the outage")
+                    #expect(
+                        try await poll(for: .seconds(30)) { await writer.isSpooling }, "the writer noticed the outage")
                     try await Task.sleep(until: stoppedAt + .seconds(11))
-                    #expect(acked.current > ackedAtStop + 1_000, "writes were acknowledged from the spool while PostgreSQL was down")
+                    #expect(
+                        acked.current > ackedAtStop + 1_000,
+                        "writes were acknowledged from the spool while PostgreSQL was down")
                     _ = try cluster.start()
                     let ackedAtRestart = acked.current
                     #expect(try await poll(for: .seconds(60)) { acked.current >= ackedAtRestart + 2_000 })
@@ -194,9 +204,12 @@ struct AuditWriterTests {
         let directory = TemporaryDirectory("nowhere")
         // A file where the spool directory should be: the spool cannot be created.
         let blocked = directory.write("spool", "not a directory")
-        let unreachable = DatabaseURL(host: "127.0.0.1", port: FreePort.loopback() ?? 1, username: "x", password: nil, database: "x")
+        let unreachable = DatabaseURL(
+            host: "127.0.0.1", port: FreePort.loopback() ?? 1, username: "x", password: nil, database: "x")
         try await TestPostgres.withClient(unreachable) { client in
-            try await withWriter(client, spool: blocked + "/inner", configure: { $0.databaseTimeout = .milliseconds(300) }) { writer in
+            try await withWriter(
+                client, spool: blocked + "/inner", configure: { $0.databaseTimeout = .milliseconds(300) }
+            ) { writer in
                 await #expect(throws: AuditWriter.WriteError.self) {
                     try await writer.write(.exchange(SyntheticAuditRecords.exchange(seed: "lost", index: 1)))
                 }

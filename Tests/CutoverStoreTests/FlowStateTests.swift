@@ -26,11 +26,15 @@ struct FlowStateTests {
             let store = FlowStateStore(client: client, logger: logger)
             try await store.seed([("po", .legacy, "po.yaml")])
             try await store.change("po", to: ModeSetting(mode: .shadow), actor: "ana", reason: "start parallel run")
-            try await store.change("po", to: ModeSetting(mode: .canary, percent: 10), actor: "ben", reason: "evidence is good")
+            try await store.change(
+                "po", to: ModeSetting(mode: .canary, percent: 10), actor: "ben", reason: "evidence is good")
             try await store.rollback("po", actor: "oncall", reason: "ERP incident INC-42")
             let history = try await store.history("po")
             #expect(history.map(\.actor) == ["oncall", "ben", "ana", "config"])
-            #expect(history.map(\.reason) == ["ERP incident INC-42", "evidence is good", "start parallel run", "first seen in po.yaml"])
+            #expect(
+                history.map(\.reason) == [
+                    "ERP incident INC-42", "evidence is good", "start parallel run", "first seen in po.yaml",
+                ])
             #expect(history[0].from == ModeSetting(mode: .canary, percent: 10))
             #expect(history[0].to == .legacy)
             #expect(history.map(\.version) == [4, 3, 2, 1])
@@ -48,7 +52,8 @@ struct FlowStateTests {
             }
             #expect(error?.code == .refusedTransition)
             #expect(try await store.history("po").count == 1, "a refused change leaves no history")
-            try await store.change("po", to: ModeSetting(mode: .new), actor: "ana", reason: "approved exception", force: true)
+            try await store.change(
+                "po", to: ModeSetting(mode: .new), actor: "ana", reason: "approved exception", force: true)
             #expect(try await store.state("po")?.setting == ModeSetting(mode: .new))
         }
     }
@@ -58,7 +63,9 @@ struct FlowStateTests {
         try await TestPostgres.withMigratedDatabase("flows") { client, _ in
             let store = FlowStateStore(client: client, logger: logger)
             try await store.seed([("po", ModeSetting(mode: .canary, percent: 20), "po.yaml")])
-            try await store.rollback("po", actor: "auto-rollback", reason: "error rate", expectedVersion: 1, figures: #"{"error_rate": 0.08}"#)
+            try await store.rollback(
+                "po", actor: "auto-rollback", reason: "error rate", expectedVersion: 1,
+                figures: #"{"error_rate": 0.08}"#)
             let error = await #expect(throws: FlowStateError.self) {
                 try await store.rollback("po", actor: "auto-rollback", reason: "error rate", expectedVersion: 1)
             }

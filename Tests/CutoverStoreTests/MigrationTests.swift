@@ -32,7 +32,8 @@ struct MigrationTests {
         try await TestPostgres.withClient(url) { client in
             var migrations = try Migration.bundled()
             _ = try await Migrator(client: client, migrations: migrations, logger: logger).migrate()
-            migrations[0] = Migration(version: migrations[0].version, name: migrations[0].name, sql: migrations[0].sql + "\n-- edited")
+            migrations[0] = Migration(
+                version: migrations[0].version, name: migrations[0].name, sql: migrations[0].sql + "\n-- edited")
             let error = await #expect(throws: MigrationError.self) {
                 try await Migrator(client: client, migrations: migrations, logger: logger).migrate()
             }

@@ -98,7 +98,9 @@ public struct CSVFormat: Sendable, Hashable {
     public var encoding: TextEncoding
     public var columns: [ColumnDefinition]
 
-    public init(delimiter: Character = ",", header: Bool = true, encoding: TextEncoding = .utf8, columns: [ColumnDefinition]) {
+    public init(
+        delimiter: Character = ",", header: Bool = true, encoding: TextEncoding = .utf8, columns: [ColumnDefinition]
+    ) {
         self.delimiter = delimiter
         self.header = header
         self.encoding = encoding
@@ -111,7 +113,8 @@ public struct FixedWidthFormat: Sendable, Hashable {
     public var recordTypes: [RecordTypeDefinition]
     public var controlTotals: [ControlTotal]
 
-    public init(encoding: TextEncoding = .utf8, recordTypes: [RecordTypeDefinition], controlTotals: [ControlTotal] = []) {
+    public init(encoding: TextEncoding = .utf8, recordTypes: [RecordTypeDefinition], controlTotals: [ControlTotal] = [])
+    {
         self.encoding = encoding
         self.recordTypes = recordTypes
         self.controlTotals = controlTotals

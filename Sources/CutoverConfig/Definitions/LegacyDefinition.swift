@@ -41,7 +41,9 @@ public struct DBJobLegacy: Sendable, Hashable {
     public var schedule: Schedule
     public var source: SourceDefinition
 
-    public init(databaseURL: String, sql: String, captureSQL: String? = nil, schedule: Schedule, source: SourceDefinition) {
+    public init(
+        databaseURL: String, sql: String, captureSQL: String? = nil, schedule: Schedule, source: SourceDefinition
+    ) {
         self.databaseURL = databaseURL
         self.sql = sql
         self.captureSQL = captureSQL

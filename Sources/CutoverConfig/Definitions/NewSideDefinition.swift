@@ -50,5 +50,7 @@ public struct OAuthClientCredentials: Sendable, Hashable, CustomStringConvertibl
         self.scope = scope
     }
 
-    public var description: String { "OAuthClientCredentials(tokenURL: \(tokenURL), clientID: \(clientID), secret: ***)" }
+    public var description: String {
+        "OAuthClientCredentials(tokenURL: \(tokenURL), clientID: \(clientID), secret: ***)"
+    }
 }

@@ -26,10 +26,14 @@ public struct AdapterLoader: Sendable {
                 .sorted()
                 .map { (directory as NSString).appendingPathComponent($0) }
         } catch {
-            return ([], [ConfigDiagnostic(file: directory, line: 0, column: 0, message: "cannot read adapter directory")])
+            return (
+                [], [ConfigDiagnostic(file: directory, line: 0, column: 0, message: "cannot read adapter directory")]
+            )
         }
         if files.isEmpty {
-            return ([], [ConfigDiagnostic(file: directory, line: 0, column: 0, message: "no adapter files (*.yaml) found")])
+            return (
+                [], [ConfigDiagnostic(file: directory, line: 0, column: 0, message: "no adapter files (*.yaml) found")]
+            )
         }
         var flows: [FlowDefinition] = []
         var diagnostics: [ConfigDiagnostic] = []
@@ -76,7 +80,9 @@ public struct AdapterLoader: Sendable {
         for flow in flows {
             if let other = byName[flow.flow] {
                 problems.append(
-                    ConfigDiagnostic(file: flow.sourceFile, line: 1, column: 1, message: "flow '\(flow.flow)' is also defined in \(other)")
+                    ConfigDiagnostic(
+                        file: flow.sourceFile, line: 1, column: 1,
+                        message: "flow '\(flow.flow)' is also defined in \(other)")
                 )
             }
             byName[flow.flow] = flow.sourceFile
@@ -97,8 +103,10 @@ public struct AdapterLoader: Sendable {
 
     static func diagnostic(for error: YamlError, file: String) -> ConfigDiagnostic {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return ConfigDiagnostic(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)")
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return ConfigDiagnostic(
+                file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ConfigDiagnostic(
                 file: file, line: context.mark.line, column: context.mark.column,

@@ -21,7 +21,8 @@ public struct EnvironmentExpander: Sendable {
         while let start = rest.range(of: "${") {
             output += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                return .failure(Failure(message: "unclosed '${' in \"\(text)\"", hint: "write ${NAME} or ${NAME:-default}"))
+                return .failure(
+                    Failure(message: "unclosed '${' in \"\(text)\"", hint: "write ${NAME} or ${NAME:-default}"))
             }
             let reference = rest[start.upperBound..<end]
             let name: Substring

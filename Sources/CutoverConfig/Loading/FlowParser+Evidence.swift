@@ -21,11 +21,14 @@ extension FlowParser {
                 let type = spec.choice("type", ValueType.self) ?? .string
                 let tolerance = spec.double("tolerance", range: 0...Double.greatestFiniteMagnitude)
                 if tolerance != nil, type != .decimal, type != .integer {
-                    sink.error("compare.fields.\(name).tolerance applies to numbers only", at: spec.keyMark("tolerance"))
+                    sink.error(
+                        "compare.fields.\(name).tolerance applies to numbers only", at: spec.keyMark("tolerance"))
                 }
                 if let legacy, let new {
                     fields.append(
-                        CompareField(name: name, legacy: legacy, new: new, type: type, tolerance: tolerance, map: spec.stringMap("map"))
+                        CompareField(
+                            name: name, legacy: legacy, new: new, type: type, tolerance: tolerance,
+                            map: spec.stringMap("map"))
                     )
                 }
             }
@@ -50,7 +53,9 @@ extension FlowParser {
                 if let seconds = Self.seconds(fromDuration: text) {
                     cooldown = seconds
                 } else {
-                    sink.error("auto_rollback.cooldown '\(text)' is not a duration", at: spec.node("cooldown")?.mark, hint: "e.g. 5m")
+                    sink.error(
+                        "auto_rollback.cooldown '\(text)' is not a duration", at: spec.node("cooldown")?.mark,
+                        hint: "e.g. 5m")
                 }
             }
             let minimumSample = spec.int("min_sample", range: 1...1_000_000)
@@ -59,11 +64,13 @@ extension FlowParser {
             }
             guard let window else { return nil }
             return AutoRollbackPolicy(
-                window: window, minimumSample: minimumSample, maxNewErrorRate: errorRate ?? 1, maxMismatchRate: mismatchRate ?? 1,
+                window: window, minimumSample: minimumSample, maxNewErrorRate: errorRate ?? 1,
+                maxMismatchRate: mismatchRate ?? 1,
                 cooldownSeconds: cooldown, dryRun: spec.bool("dry_run") ?? false
             )
         }
-        let promoteWhen = reader.mapping("promote_when", allowed: ["min_exchanges", "min_match_rate"]).flatMap { spec -> PromotionCriteria? in
+        let promoteWhen = reader.mapping("promote_when", allowed: ["min_exchanges", "min_match_rate"]).flatMap {
+            spec -> PromotionCriteria? in
             let count = spec.int("min_exchanges", range: 0...Int.max)
             let rate = spec.double("min_match_rate", range: 0...1)
             if !spec.has("min_exchanges") { spec.missing("min_exchanges") }

@@ -37,7 +37,8 @@ extension FlowParser {
         ]
         for (other, keys) in onlyFor where other != type {
             for key in keys where reader.has(key) {
-                sink.error("format.\(key) applies to \(other.rawValue) files, not \(type.rawValue)", at: reader.keyMark(key))
+                sink.error(
+                    "format.\(key) applies to \(other.rawValue) files, not \(type.rawValue)", at: reader.keyMark(key))
             }
         }
         switch type {
@@ -46,7 +47,9 @@ extension FlowParser {
             if delimiter.count != 1 {
                 sink.error("format.delimiter must be one character", at: reader.node("delimiter")?.mark)
             }
-            let columns = reader.mapping("columns", allowed: nil, required: true).map { parseColumns($0, fixedWidth: false) }
+            let columns = reader.mapping("columns", allowed: nil, required: true).map {
+                parseColumns($0, fixedWidth: false)
+            }
             guard let columns else { return nil }
             return .csv(
                 CSVFormat(
@@ -55,7 +58,9 @@ extension FlowParser {
                 )
             )
         case .fixedWidth:
-            guard let types = reader.mapping("record_types", allowed: RecordTypeDefinition.Role.allCases.map(\.rawValue), required: true)
+            guard
+                let types = reader.mapping(
+                    "record_types", allowed: RecordTypeDefinition.Role.allCases.map(\.rawValue), required: true)
             else { return nil }
             var recordTypes: [RecordTypeDefinition] = []
             for name in types.keys {
@@ -63,7 +68,9 @@ extension FlowParser {
                     let typeReader = types.mapping(name, allowed: ["prefix", "columns"])
                 else { continue }
                 let prefix = typeReader.string("prefix", required: true)
-                let columns = typeReader.mapping("columns", allowed: nil, required: true).map { parseColumns($0, fixedWidth: true) }
+                let columns = typeReader.mapping("columns", allowed: nil, required: true).map {
+                    parseColumns($0, fixedWidth: true)
+                }
                 if let prefix, let columns {
                     recordTypes.append(RecordTypeDefinition(role: role, prefix: prefix, columns: columns))
                 }
@@ -71,11 +78,15 @@ extension FlowParser {
             if !recordTypes.contains(where: { $0.role == .detail }) {
                 sink.error("format.record_types needs a 'detail' record type", at: types.mark)
             }
-            let totals = reader.mapping("control_totals", allowed: nil).map { parseControlTotals($0, recordTypes: recordTypes) } ?? []
+            let totals =
+                reader.mapping("control_totals", allowed: nil).map { parseControlTotals($0, recordTypes: recordTypes) }
+                ?? []
             return .fixedWidth(FixedWidthFormat(encoding: encoding, recordTypes: recordTypes, controlTotals: totals))
         case .xml:
             let record = reader.string("record", required: true)
-            guard let fieldsReader = reader.mapping("fields", allowed: nil, required: true), let record else { return nil }
+            guard let fieldsReader = reader.mapping("fields", allowed: nil, required: true), let record else {
+                return nil
+            }
             var fields: [ColumnDefinition] = []
             var paths: [String: String] = [:]
             for name in fieldsReader.keys {
@@ -129,9 +140,12 @@ extension FlowParser {
                 } else {
                     sink.error("control total '\(name)' must be 'count' or { sum: COLUMN }", at: node.mark)
                 }
-            } else if let spec = reader.mapping(name, allowed: ["sum"]), let column = spec.string("sum", required: true) {
+            } else if let spec = reader.mapping(name, allowed: ["sum"]), let column = spec.string("sum", required: true)
+            {
                 if !detailColumns.contains(column) {
-                    sink.error("control total '\(name)' sums '\(column)', which is not a detail column", at: spec.node("sum")?.mark)
+                    sink.error(
+                        "control total '\(name)' sums '\(column)', which is not a detail column",
+                        at: spec.node("sum")?.mark)
                 }
                 totals.append(ControlTotal(trailerColumn: name, kind: .sum(column: column)))
             }

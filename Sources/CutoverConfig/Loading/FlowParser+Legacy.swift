@@ -44,17 +44,22 @@ extension FlowParser {
         let source = top.mapping("source", allowed: ["sql", "ack_sql", "key"], required: true).flatMap { reader in
             let sql = reader.string("sql", required: true)
             let key = reader.string("key", required: true)
-            return sql.flatMap { sql in key.map { SourceDefinition(sql: sql, ackSQL: reader.string("ack_sql"), key: $0) } }
+            return sql.flatMap { sql in
+                key.map { SourceDefinition(sql: sql, ackSQL: reader.string("ack_sql"), key: $0) }
+            }
         }
         guard let databaseURL, let sql, let schedule, let source else { return nil }
-        return .dbJob(DBJobLegacy(databaseURL: databaseURL, sql: sql, captureSQL: capture, schedule: schedule, source: source))
+        return .dbJob(
+            DBJobLegacy(databaseURL: databaseURL, sql: sql, captureSQL: capture, schedule: schedule, source: source))
     }
 
     private func parseSchedule(_ reader: MappingReader) -> Schedule? {
         switch (reader.string("every"), reader.string("cron")) {
         case (let every?, nil):
             guard let seconds = Self.seconds(fromDuration: every) else {
-                sink.error("schedule.every '\(every)' is not a duration", at: reader.node("every")?.mark, hint: "e.g. 30s, 5m, 1h")
+                sink.error(
+                    "schedule.every '\(every)' is not a duration", at: reader.node("every")?.mark,
+                    hint: "e.g. 30s, 5m, 1h")
                 return nil
             }
             return .every(seconds: seconds)

@@ -20,16 +20,23 @@ extension FlowParser {
         if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             sink.error("new.url must be an http(s) URL", at: reader.node("url")?.mark)
         }
-        let auth = reader.mapping("auth", allowed: ["token_url", "client_id", "client_secret", "scope"]).flatMap { auth in
+        let auth = reader.mapping("auth", allowed: ["token_url", "client_id", "client_secret", "scope"]).flatMap {
+            auth in
             let tokenURL = auth.string("token_url", required: true)
             let clientID = auth.string("client_id", required: true)
             let secret = auth.string("client_secret", required: true)
             let scope = auth.string("scope").flatMap { $0.isEmpty ? nil : $0 }
             return tokenURL.flatMap { tokenURL in
-                clientID.flatMap { id in secret.map { OAuthClientCredentials(tokenURL: tokenURL, clientID: id, clientSecret: $0, scope: scope) } }
+                clientID.flatMap { id in
+                    secret.map {
+                        OAuthClientCredentials(tokenURL: tokenURL, clientID: id, clientSecret: $0, scope: scope)
+                    }
+                }
             }
         }
-        let idempotencyKey = reader.string("idempotency_key").map { $0.contains("{") ? KeySpec.template($0) : .path($0) }
+        let idempotencyKey = reader.string("idempotency_key").map {
+            $0.contains("{") ? KeySpec.template($0) : .path($0)
+        }
         let body = reader.node("body").flatMap { parseBody($0, context: "new.body") }
         let template = reader.string("response_template").map { resolveTemplate($0, reader: reader) }
         if kind != nil, kind != .soap, template != nil {
@@ -39,7 +46,8 @@ extension FlowParser {
         if let mapReader = reader.mapping("response_map", allowed: nil) {
             for pointer in mapReader.keys {
                 if !pointer.hasPrefix("/") {
-                    sink.error("new.response_map keys are JSON pointers and start with '/'", at: mapReader.keyMark(pointer))
+                    sink.error(
+                        "new.response_map keys are JSON pointers and start with '/'", at: mapReader.keyMark(pointer))
                 }
                 responseMap[pointer] = mapReader.stringMap(pointer)
             }
@@ -55,9 +63,11 @@ extension FlowParser {
     }
 
     private func resolveTemplate(_ path: String, reader: MappingReader) -> String {
-        let resolved = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+        let resolved =
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
         if !FileManager.default.fileExists(atPath: resolved) {
-            sink.error("new.response_template '\(path)' does not exist", at: reader.node("response_template")?.mark,
+            sink.error(
+                "new.response_template '\(path)' does not exist", at: reader.node("response_template")?.mark,
                 hint: "paths are relative to the adapter file")
         }
         return resolved
@@ -73,7 +83,9 @@ extension FlowParser {
         case .mapping(let mapping):
             let names = mapping.keys.compactMap(\.string)
             if names.contains("each") {
-                guard let group = MappingReader(node, context: context, allowed: ["each", "fields"], sink: sink, expander: expander),
+                guard
+                    let group = MappingReader(
+                        node, context: context, allowed: ["each", "fields"], sink: sink, expander: expander),
                     let each = group.string("each", required: true), let fields = group.node("fields")
                 else { return nil }
                 guard let element = parseBody(fields, context: "\(context).fields") else { return nil }
@@ -82,7 +94,8 @@ extension FlowParser {
             if names.contains("path") || names.contains("const") {
                 return parseFieldSpec(node, context: context).map(BodySpec.field)
             }
-            guard let object = MappingReader(node, context: context, allowed: nil, sink: sink, expander: expander) else { return nil }
+            guard let object = MappingReader(node, context: context, allowed: nil, sink: sink, expander: expander)
+            else { return nil }
             var members: [BodySpec.Member] = []
             for name in object.keys {
                 if let value = object.node(name).flatMap({ parseBody($0, context: "\(context).\(name)") }) {
@@ -97,7 +110,9 @@ extension FlowParser {
     }
 
     func parseFieldSpec(_ node: Node, context: String) -> FieldSpec? {
-        guard let reader = MappingReader(node, context: context, allowed: ["path", "const", "type", "map"], sink: sink, expander: expander)
+        guard
+            let reader = MappingReader(
+                node, context: context, allowed: ["path", "const", "type", "map"], sink: sink, expander: expander)
         else { return nil }
         let type = reader.choice("type", ValueType.self) ?? .string
         let map = reader.stringMap("map")

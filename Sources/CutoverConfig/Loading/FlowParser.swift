@@ -43,7 +43,8 @@ struct FlowParser {
         let namespaces = top.stringMap("namespaces")
         let new = top.mapping("new", allowed: NewSideParsing.keys).flatMap { parseNew($0, kind: kind) }
         let compare = top.mapping("compare", allowed: CompareParsing.keys).map(parseCompare) ?? CompareSpec()
-        let rollout = top.mapping("rollout", allowed: ["auto_rollback", "promote_when"]).map(parseRollout)
+        let rollout =
+            top.mapping("rollout", allowed: ["auto_rollback", "promote_when"]).map(parseRollout)
             ?? RolloutDefinition()
         let redact = top.stringList("redact")
         let reconcile = top.mapping("reconcile", allowed: ReconcileParsing.keys).flatMap(parseReconcile)

@@ -27,7 +27,8 @@ final class MappingReader {
                 continue
             }
             if let allowed, !allowed.contains(key) {
-                let hint = KeySuggestion.nearest(to: key, among: allowed).map { "did you mean '\($0)'?" }
+                let hint =
+                    KeySuggestion.nearest(to: key, among: allowed).map { "did you mean '\($0)'?" }
                     ?? "valid keys: \(allowed.joined(separator: ", "))"
                 sink.error("unknown key '\(key)' in \(context)", at: keyNode.mark, hint: hint)
                 continue
@@ -75,18 +76,22 @@ final class MappingReader {
     func int(_ key: String, range: ClosedRange<Int> = 0...Int.max) -> Int? {
         guard let text = string(key) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            sink.error("\(path(key)) must be a whole number in \(range.lowerBound)...\(range.upperBound)", at: node(key)?.mark)
+            sink.error(
+                "\(path(key)) must be a whole number in \(range.lowerBound)...\(range.upperBound)", at: node(key)?.mark)
             return nil
         }
         return value
     }
 
-    func double(_ key: String, range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+    func double(
+        _ key: String, range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+    )
         -> Double?
     {
         guard let text = string(key) else { return nil }
         guard let value = Double(text), range.contains(value) else {
-            sink.error("\(path(key)) must be a number in \(range.lowerBound)...\(range.upperBound)", at: node(key)?.mark)
+            sink.error(
+                "\(path(key)) must be a number in \(range.lowerBound)...\(range.upperBound)", at: node(key)?.mark)
             return nil
         }
         return value
@@ -108,7 +113,8 @@ final class MappingReader {
         guard let text = string(key, required: required) else { return nil }
         guard let value = T(rawValue: text) else {
             let valid = T.allCases.map(\.rawValue)
-            let hint = KeySuggestion.nearest(to: text, among: valid).map { "did you mean '\($0)'?" }
+            let hint =
+                KeySuggestion.nearest(to: text, among: valid).map { "did you mean '\($0)'?" }
                 ?? "one of: \(valid.joined(separator: ", "))"
             sink.error("\(path(key)): '\(text)' is not valid", at: node(key)?.mark, hint: hint)
             return nil

@@ -10,7 +10,8 @@ public struct FlowState: Sendable, Hashable, Codable {
     public var changedBy: String
     public var reason: String
 
-    public init(flow: String, setting: ModeSetting, version: Int64, changedAt: Date, changedBy: String, reason: String) {
+    public init(flow: String, setting: ModeSetting, version: Int64, changedAt: Date, changedBy: String, reason: String)
+    {
         self.flow = flow
         self.setting = setting
         self.version = version

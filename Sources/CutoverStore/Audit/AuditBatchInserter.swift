@@ -12,6 +12,8 @@ final class AuditBatchInserter: Sendable {
     let logger: Logger
     /// Months (UTC, `year * 100 + month`) whose partitions are known to exist.
     private let knownMonths = Mutex<Set<Int64>>([])
+    /// Pool connections (by id) that already have their staging tables.
+    private let preparedConnections = Mutex<Set<Int>>([])
 
     init(client: PostgresClient, logger: Logger) {
         self.client = client
@@ -44,39 +46,68 @@ final class AuditBatchInserter: Sendable {
             case .comparison(let row): CopyTextEncoder.append(row, to: &comparisons)
             }
         }
-        let tables: [(stage: String, target: String, columns: [String], rows: ByteBuffer)] = [
-            ("cutover_stage_exchanges", "cutover.exchanges", CopyTextEncoder.exchangeColumns, exchanges),
-            ("cutover_stage_side_calls", "cutover.side_calls", CopyTextEncoder.sideCallColumns, sideCalls),
-            ("cutover_stage_comparisons", "cutover.comparisons", CopyTextEncoder.comparisonColumns, comparisons),
-        ].filter { $0.rows.readableBytes > 0 }
-
+        let tables = Self.tables.enumerated().compactMap { index, table in
+            [exchanges, sideCalls, comparisons][index].readableBytes > 0
+                ? (table, [exchanges, sideCalls, comparisons][index]) : nil
+        }
         try await client.withConnection { connection in
+            try await prepareStaging(on: connection)
             try await connection.query("BEGIN", logger: logger)
             do {
-                for table in tables {
-                    // Identifiers below are constants of this file, never input.
-                    try await connection.query(
-                        "CREATE TEMP TABLE IF NOT EXISTS \(unescaped: table.stage) (LIKE \(unescaped: table.target) INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
-                        logger: logger
-                    )
-                    try await connection.copyFrom(table: table.stage, columns: table.columns, logger: logger) { writer in
-                        try await writer.write(table.rows)
+                for (table, rows) in tables {
+                    try await connection.copyFrom(table: table.stage, columns: table.columns, logger: logger) {
+                        writer in
+                        try await writer.write(rows)
                     }
-                    let columns = table.columns.joined(separator: ", ")
-                    try await connection.query(
-                        """
-                        INSERT INTO \(unescaped: table.target) (\(unescaped: columns))
-                        SELECT \(unescaped: columns) FROM \(unescaped: table.stage) ON CONFLICT DO NOTHING
-                        """,
-                        logger: logger
-                    )
                 }
+                // One statement inserts every staged row into the audit tables; the staging tables empty at commit.
+                try await connection.query(Self.moveStatement(tables.map(\.0)), logger: logger)
                 try await connection.query("COMMIT", logger: logger)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }
         }
+    }
+
+    /// A staging table per audit table, in each connection's temporary schema.
+    struct Table: Sendable {
+        var stage: String
+        var target: String
+        var columns: [String]
+    }
+
+    static let tables = [
+        Table(stage: "cutover_stage_exchanges", target: "cutover.exchanges", columns: CopyTextEncoder.exchangeColumns),
+        Table(
+            stage: "cutover_stage_side_calls", target: "cutover.side_calls", columns: CopyTextEncoder.sideCallColumns),
+        Table(
+            stage: "cutover_stage_comparisons", target: "cutover.comparisons",
+            columns: CopyTextEncoder.comparisonColumns),
+    ]
+
+    /// `WITH i0 AS (INSERT INTO target (cols) SELECT cols FROM stage ON CONFLICT DO NOTHING), … SELECT 1`.
+    /// Identifiers are the constants above, never input.
+    static func moveStatement(_ tables: [Table]) -> PostgresQuery {
+        let parts = tables.enumerated().map { index, table in
+            let columns = table.columns.joined(separator: ", ")
+            return
+                "i\(index) AS (INSERT INTO \(table.target) (\(columns)) SELECT \(columns) FROM \(table.stage) ON CONFLICT DO NOTHING)"
+        }
+        return PostgresQuery(unsafeSQL: "WITH " + parts.joined(separator: ", ") + " SELECT 1")
+    }
+
+    /// Creates the staging tables once per connection. `ON COMMIT DELETE ROWS` empties them at each commit with a
+    /// file truncation: no dead tuples (temp tables are never vacuumed) and no TRUNCATE command per batch.
+    private func prepareStaging(on connection: PostgresConnection) async throws {
+        guard !preparedConnections.withLock({ $0.contains(connection.id) }) else { return }
+        for table in Self.tables {
+            try await connection.query(
+                "CREATE TEMP TABLE IF NOT EXISTS \(unescaped: table.stage) (LIKE \(unescaped: table.target) INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+                logger: logger
+            )
+        }
+        preparedConnections.withLock { _ = $0.insert(connection.id) }
     }
 
     private func ensurePartitions(for records: [AuditRecord]) async throws {

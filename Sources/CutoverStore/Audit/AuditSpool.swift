@@ -117,8 +117,12 @@ final class AuditSpool {
         }
         sequence += 1
         let stamp = Int64(Date().timeIntervalSince1970 * 1000)
-        let path = directory + "/segment-\(String(format: "%015lld", stamp))-\(getpid())-\(String(format: "%06d", sequence)).jsonl"
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        let path =
+            directory
+            + "/segment-\(String(format: "%015lld", stamp))-\(getpid())-\(String(format: "%06d", sequence)).jsonl"
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw Failure(description: "cannot create the audit spool segment \(path)")
         }
         syncDirectory()

@@ -130,9 +130,14 @@ public actor AuditWriter: Service {
     }
 
     private func takeBatch() -> [Entry] {
+        // Share what is pending among the flushers that are free, so batches run side by side instead of one
+        // flusher carrying everything while the others wait (the pending records' writers wait on that one batch).
+        let free = max(1, configuration.concurrentBatches - inFlight)
+        let share = max(configuration.minimumSplitRecords, (pendingRecords + free - 1) / free)
+        let limit = min(configuration.maxBatchRecords, share)
         var batch: [Entry] = []
         var count = 0
-        while let first = pending.first, count == 0 || count + first.records.count <= configuration.maxBatchRecords {
+        while let first = pending.first, count == 0 || count + first.records.count <= limit {
             batch.append(pending.removeFirst())
             count += first.records.count
         }
@@ -147,12 +152,15 @@ public actor AuditWriter: Service {
     private func persist(_ records: [AuditRecord]) async -> Result<Void, WriteError> {
         if !databaseDown {
             do {
-                try await withDeadline(configuration.databaseTimeout) { [database] in try await database.insert(records) }
+                try await withDeadline(configuration.databaseTimeout) { [database] in try await database.insert(records)
+                }
                 return .success(())
-            } catch where AuditBatchInserter.isServerError(error) {
+            } catch  where AuditBatchInserter.isServerError(error) {
                 // PostgreSQL is up but refused the batch: keep it in the spool, where the drainer retries it once
                 // and then sets it aside for an operator.
-                logger.critical("audit store refused a batch; it is kept in the spool", metadata: ["error": "\(String(reflecting: error))"])
+                logger.critical(
+                    "audit store refused a batch; it is kept in the spool",
+                    metadata: ["error": "\(String(reflecting: error))"])
             } catch {
                 markDown(error)
             }
@@ -161,14 +169,17 @@ public actor AuditWriter: Service {
             try spool.append(records)
             return .success(())
         } catch {
-            logger.critical("audit records could be written neither to PostgreSQL nor to the spool", metadata: ["error": "\(error)"])
+            logger.critical(
+                "audit records could be written neither to PostgreSQL nor to the spool", metadata: ["error": "\(error)"]
+            )
             return .failure(WriteError(description: "audit store unavailable and spool not writable: \(error)"))
         }
     }
 
     private func markDown(_ error: any Error) {
         if !databaseDown {
-            logger.error("audit store unreachable, spooling locally", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error(
+                "audit store unreachable, spooling locally", metadata: ["error": "\(String(reflecting: error))"])
         }
         databaseDown = true
     }
@@ -201,7 +212,8 @@ public actor AuditWriter: Service {
             do {
                 batches = try spool.batches(in: segment)
             } catch {
-                logger.critical("damaged audit spool segment moved aside", metadata: ["segment": "\(segment)", "error": "\(error)"])
+                logger.critical(
+                    "damaged audit spool segment moved aside", metadata: ["segment": "\(segment)", "error": "\(error)"])
                 spool.quarantine(segment)
                 continue
             }
@@ -213,16 +225,21 @@ public actor AuditWriter: Service {
                     if records.count >= configuration.maxBatchRecords {
                         let chunk = records
                         records.removeAll(keepingCapacity: true)
-                        try await withDeadline(configuration.databaseTimeout) { [database] in try await database.insert(chunk) }
+                        try await withDeadline(configuration.databaseTimeout) { [database] in
+                            try await database.insert(chunk)
+                        }
                     }
                 }
                 if !records.isEmpty {
                     let chunk = records
-                    try await withDeadline(configuration.databaseTimeout) { [database] in try await database.insert(chunk) }
+                    try await withDeadline(configuration.databaseTimeout) { [database] in
+                        try await database.insert(chunk)
+                    }
                 }
                 try spool.remove(segment)
-                logger.info("drained audit spool segment", metadata: ["segment": "\(segment)", "batches": "\(batches.count)"])
-            } catch where AuditBatchInserter.isServerError(error) {
+                logger.info(
+                    "drained audit spool segment", metadata: ["segment": "\(segment)", "batches": "\(batches.count)"])
+            } catch  where AuditBatchInserter.isServerError(error) {
                 // PostgreSQL is up and refuses this data: retrying cannot help. Keep it for an operator.
                 logger.critical(
                     "audit store refused spooled records; segment moved aside",

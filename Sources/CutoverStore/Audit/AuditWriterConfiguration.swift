@@ -6,7 +6,9 @@ public struct AuditWriterConfiguration: Sendable {
     /// Largest batch written with one COPY.
     public var maxBatchRecords: Int = 2_000
     /// How long a partial batch waits for more records.
-    public var maxBatchDelay: Duration = .milliseconds(2)
+    public var maxBatchDelay: Duration = .microseconds(500)
+    /// Pending records are split among free flushers, but no batch is made smaller than this.
+    public var minimumSplitRecords: Int = 64
     /// Batches written to PostgreSQL at once.
     public var concurrentBatches: Int = 3
     /// Records accepted but not yet durable; writers wait beyond this, so memory stays bounded under any load.

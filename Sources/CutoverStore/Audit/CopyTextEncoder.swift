@@ -120,9 +120,10 @@ struct CopyTextEncoder {
                 return
             }
             let utf8 = value.utf8
-            let needsEscape = utf8.withContiguousStorageIfAvailable { bytes in
-                bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
-            } ?? true
+            let needsEscape =
+                utf8.withContiguousStorageIfAvailable { bytes in
+                    bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
+                } ?? true
             if !needsEscape {
                 buffer.writeString(value)
                 return

@@ -10,7 +10,9 @@ struct DeadlineExceeded: Error, CustomStringConvertible {
 /// On timeout the operation is cancelled and *abandoned*, not awaited: a PostgresNIO call on a connection whose
 /// server vanished was seen to ignore cancellation, and a task group would wait for it, which is exactly the stall a
 /// deadline exists to prevent. The abandoned task ends when its connection fails.
-func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws
+    -> T
+{
     let race = DeadlineRace<T>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -60,16 +62,17 @@ private final class DeadlineRace<T: Sendable>: Sendable {
     /// Returns true when this result was the one delivered.
     @discardableResult
     func finish(_ result: Result<T, any Error>) -> Bool {
-        let (continuation, cleanup, won): (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?, Bool) = state.withLock { state in
-            guard !state.done else { return (nil, nil, false) }
-            state.done = true
-            let continuation = state.continuation
-            state.continuation = nil
-            if continuation == nil { state.early = result }
-            let cleanup = state.cleanup
-            state.cleanup = nil
-            return (continuation, cleanup, true)
-        }
+        let (continuation, cleanup, won): (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?, Bool) =
+            state.withLock { state in
+                guard !state.done else { return (nil, nil, false) }
+                state.done = true
+                let continuation = state.continuation
+                state.continuation = nil
+                if continuation == nil { state.early = result }
+                let cleanup = state.cleanup
+                state.cleanup = nil
+                return (continuation, cleanup, true)
+            }
         continuation?.resume(with: result)
         cleanup?()
         return won

@@ -1,5 +1,5 @@
-import CutoverCore
 import Crypto
+import CutoverCore
 import Foundation
 import NIOCore
 
@@ -13,8 +13,11 @@ public enum SyntheticAuditRecords {
         var bytes = Array(SHA256.hash(data: Array("\(seed):\(index)".utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0f) | 0x40
         bytes[8] = (bytes[8] & 0x3f) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
     }
 
     public static func exchange(seed: String, index: Int) -> ExchangeRecord {
@@ -29,7 +32,9 @@ public enum SyntheticAuditRecords {
 
     /// The same rows as COPY text (columns ``copyColumns``), for a raw `COPY … FROM STDIN` baseline.
     public static func writeCopyFile(path: String, seed: String, range: Range<Int>) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw CocoaError(.fileWriteUnknown)
         }
         defer { try? handle.close() }

@@ -23,7 +23,9 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         public var description: String
     }
 
-    public init(host: String, port: Int, username: String, password: String?, database: String, sslMode: SSLMode = .disable) {
+    public init(
+        host: String, port: Int, username: String, password: String?, database: String, sslMode: SSLMode = .disable
+    ) {
         self.host = host
         self.port = port
         self.username = username
@@ -45,7 +47,9 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         self.database = path.isEmpty ? self.username : path
         let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
         guard let sslMode = SSLMode(rawValue: mode) else {
-            throw ParseError(description: "sslmode '\(mode)' is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ParseError(
+                description:
+                    "sslmode '\(mode)' is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self.sslMode = sslMode
     }

@@ -28,7 +28,8 @@ public struct EmbeddedPostgres: Sendable {
         self.root = URL(fileURLWithPath: root).standardizedFileURL.path
         self.logger = logger
         guard let bin = Self.findBinDirectory() else {
-            throw Failure(description: "no PostgreSQL server found: install it (apt-get install postgresql) or set DATABASE_URL")
+            throw Failure(
+                description: "no PostgreSQL server found: install it (apt-get install postgresql) or set DATABASE_URL")
         }
         self.binDirectory = bin
         self.runAsUser = geteuid() == 0 ? "postgres" : nil
@@ -59,7 +60,8 @@ public struct EmbeddedPostgres: Sendable {
                 logger.info("using the embedded PostgreSQL another cutover process runs", metadata: ["port": "\(port)"])
                 return Handle(url: url(port: port), owned: false)
             }
-            logger.notice("adopting an embedded PostgreSQL left running by a stopped process", metadata: ["port": "\(port)"])
+            logger.notice(
+                "adopting an embedded PostgreSQL left running by a stopped process", metadata: ["port": "\(port)"])
             recordOwner()
             return Handle(url: url(port: port), owned: true)
         }
@@ -68,7 +70,8 @@ public struct EmbeddedPostgres: Sendable {
         for attempt in 0..<4 {
             guard let port = attempt == 0 ? (lastPort ?? FreePort.loopback()) : FreePort.loopback() else { continue }
             let options = "-c listen_addresses=127.0.0.1 -p \(port) -c unix_socket_directories='' -c fsync=on"
-            let result = try run("pg_ctl", ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start"])
+            let result = try run(
+                "pg_ctl", ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start"])
             if result.status == 0 {
                 try? String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
                 recordOwner()
@@ -106,13 +109,17 @@ public struct EmbeddedPostgres: Sendable {
 
     /// The running postmaster's port, from line 4 of `postmaster.pid`.
     private func recordedPort() -> Int? {
-        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else { return nil }
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else {
+            return nil
+        }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         return lines.count > 3 ? Int(lines[3].trimmingCharacters(in: .whitespaces)) : nil
     }
 
     private func recordedOwner() -> pid_t? {
-        (try? String(contentsOfFile: ownerFile, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        (try? String(contentsOfFile: ownerFile, encoding: .utf8)).flatMap {
+            pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
     }
 
     private func recordOwner() {
@@ -151,7 +158,9 @@ public struct EmbeddedPostgres: Sendable {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
             candidates.append(String(directory))
         }
-        return candidates.first { fm.isExecutableFile(atPath: $0 + "/initdb") && fm.isExecutableFile(atPath: $0 + "/pg_ctl") }
-            .map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+        return candidates.first {
+            fm.isExecutableFile(atPath: $0 + "/initdb") && fm.isExecutableFile(atPath: $0 + "/pg_ctl")
+        }
+        .map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
     }
 }

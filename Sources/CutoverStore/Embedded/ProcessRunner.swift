@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a short-lived command (initdb, pg_ctl, chown) to completion and collects its output.

@@ -21,7 +21,9 @@ public struct FlowStateStore: Sendable {
     /// Creates the state of flows seen for the first time from their YAML `mode`; existing flows keep theirs.
     /// Returns the flows that were created.
     @discardableResult
-    public func seed(_ flows: [(flow: String, setting: ModeSetting, source: String)], actor: String = "config") async throws -> [String] {
+    public func seed(_ flows: [(flow: String, setting: ModeSetting, source: String)], actor: String = "config")
+        async throws -> [String]
+    {
         var created: [String] = []
         for item in flows {
             let inserted = try await client.transaction(logger: logger) { connection in
@@ -87,11 +89,13 @@ public struct FlowStateStore: Sendable {
         var result: [FlowChange] = []
         for try await row in rows {
             let (id, name, fromMode, fromPercent, toMode, toPercent, version, actor, reason, changedAt, figures) =
-                try row.decode((Int64, String, String?, Double?, String, Double, Int64, String, String, Date, String?).self)
+                try row.decode(
+                    (Int64, String, String?, Double?, String, Double, Int64, String, String, Date, String?).self)
             let from = fromMode.flatMap(Mode.init(rawValue:)).map { ModeSetting(mode: $0, percent: fromPercent ?? 0) }
             result.append(
                 FlowChange(
-                    id: id, flow: name, from: from, to: ModeSetting(mode: Mode(rawValue: toMode) ?? .legacy, percent: toPercent),
+                    id: id, flow: name, from: from,
+                    to: ModeSetting(mode: Mode(rawValue: toMode) ?? .legacy, percent: toPercent),
                     version: version, actor: actor, reason: reason, changedAt: changedAt, figures: figures
                 )
             )
@@ -108,18 +112,21 @@ public struct FlowStateStore: Sendable {
     ) async throws -> FlowChange {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else {
-            throw FlowStateError(code: .missingReason, flow: flow, message: "a reason is required for every mode change")
+            throw FlowStateError(
+                code: .missingReason, flow: flow, message: "a reason is required for every mode change")
         }
         return try await client.transaction(logger: logger) { connection in
             let rows = try await connection.query(
-                "SELECT mode, percent::float8, version FROM cutover.flows WHERE flow = \(flow) FOR UPDATE", logger: logger
+                "SELECT mode, percent::float8, version FROM cutover.flows WHERE flow = \(flow) FOR UPDATE",
+                logger: logger
             )
             var current: (ModeSetting, Int64)?
             for try await (mode, percent, version) in rows.decode((String, Double, Int64).self) {
                 current = (ModeSetting(mode: Mode(rawValue: mode) ?? .legacy, percent: percent), version)
             }
             guard let (from, version) = current else {
-                throw FlowStateError(code: .unknownFlow, flow: flow, message: "no flow named '\(flow)' (see cutover flow list)")
+                throw FlowStateError(
+                    code: .unknownFlow, flow: flow, message: "no flow named '\(flow)' (see cutover flow list)")
             }
             if let expectedVersion, expectedVersion != version {
                 throw FlowStateError(
@@ -163,6 +170,8 @@ public struct FlowStateStore: Sendable {
     public func rollback(
         _ flow: String, actor: String, reason: String, expectedVersion: Int64? = nil, figures: String? = nil
     ) async throws -> FlowChange {
-        try await change(flow, to: .legacy, actor: actor, reason: reason, force: true, expectedVersion: expectedVersion, figures: figures)
+        try await change(
+            flow, to: .legacy, actor: actor, reason: reason, force: true, expectedVersion: expectedVersion,
+            figures: figures)
     }
 }

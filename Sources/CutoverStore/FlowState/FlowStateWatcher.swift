@@ -87,7 +87,8 @@ public actor FlowStateWatcher: Service {
             } catch {
                 attempt = listening ? 1 : attempt + 1
                 listening = false
-                logger.warning("flow state listener lost its connection", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning(
+                    "flow state listener lost its connection", metadata: ["error": "\(String(reflecting: error))"])
                 try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(attempt, 6)))))
             }
         }
@@ -131,7 +132,8 @@ public actor FlowStateWatcher: Service {
             logger.info(
                 "flow mode changed",
                 metadata: [
-                    "cutover.flow": "\(state.flow)", "cutover.mode": "\(state.setting)", "cutover.version": "\(state.version)",
+                    "cutover.flow": "\(state.flow)", "cutover.mode": "\(state.setting)",
+                    "cutover.version": "\(state.version)",
                     "cutover.actor": "\(state.changedBy)",
                 ]
             )

@@ -26,7 +26,8 @@ public struct Migration: Sendable, Hashable {
 
     /// Migrations from a directory of `NNNN_name.sql` files.
     public static func load(directory: String) throws -> [Migration] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }
+            .sorted()
         var migrations: [Migration] = []
         for name in names {
             let stem = name.dropLast(4)

@@ -57,7 +57,8 @@ public struct Migrator: Sendable {
             guard let migration = known[version] else {
                 throw MigrationError(
                     code: .unknownApplied,
-                    message: "the database has migration \(version), which this build does not know: run a newer cutover"
+                    message:
+                        "the database has migration \(version), which this build does not know: run a newer cutover"
                 )
             }
             guard migration.checksum == checksum else {

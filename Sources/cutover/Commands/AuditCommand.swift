@@ -16,7 +16,9 @@ struct AuditPrune: AsyncParsableCommand {
         abstract: "Drop whole monthly audit partitions older than a period (rows are never deleted one by one)."
     )
 
-    @Option(name: .customLong("older-than"), help: "Age such as 400d, 13w or 12h; a partition goes once all of it is older.")
+    @Option(
+        name: .customLong("older-than"), help: "Age such as 400d, 13w or 12h; a partition goes once all of it is older."
+    )
     var olderThan: String
 
     @Flag(help: "List what would be dropped without dropping it.")
@@ -56,7 +58,9 @@ struct AuditPrune: AsyncParsableCommand {
 enum AgeParser {
     static func seconds(_ text: String) -> Int? {
         let units: [Character: Int] = ["m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
-        guard let unit = text.last, let factor = units[unit], let value = Int(text.dropLast()), value > 0 else { return nil }
+        guard let unit = text.last, let factor = units[unit], let value = Int(text.dropLast()), value > 0 else {
+            return nil
+        }
         return value * factor
     }
 }

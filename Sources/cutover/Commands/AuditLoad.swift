@@ -22,7 +22,8 @@ struct AuditLoad: AsyncParsableCommand {
     @Option(help: "Records each writer hands over per write.") var chunk = 4
     @Option(help: "Spool directory (default: CUTOVER_HOME/spool).") var spool: String?
     @Flag(help: "Print 'ack FROM TO' after each acknowledged write.") var printAcks = false
-    @Option(help: "Write the rows as COPY text to this file instead of loading them (the raw-COPY baseline).") var emitCopy: String?
+    @Option(help: "Write the rows as COPY text to this file instead of loading them (the raw-COPY baseline).")
+    var emitCopy: String?
     @Option(help: "Seconds to keep draining the spool before exiting.") var drainTimeout = 60.0
 
     func run() async throws {
@@ -53,24 +54,34 @@ struct AuditLoad: AsyncParsableCommand {
     }
 
     private func drive(_ writer: AuditWriter) async throws -> LoadSummary {
+        // Records are built before the clock starts: the figure is the writer's, not the generator's.
+        let chunks = stride(from: start, to: start + count, by: chunk).map { first in
+            (first..<min(first + chunk, start + count)).map {
+                AuditRecord.exchange(SyntheticAuditRecords.exchange(seed: seed, index: $0))
+            }
+        }
         let clock = ContinuousClock()
         let began = clock.now
-        let chunks = stride(from: start, to: start + count, by: chunk).map { $0..<min($0 + chunk, start + count) }
         let next = ManagedIndex()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, concurrency) {
                 group.addTask {
                     while let index = next.take(below: chunks.count) {
-                        let range = chunks[index]
-                        try await writer.write(range.map { .exchange(SyntheticAuditRecords.exchange(seed: seed, index: $0)) })
-                        if printAcks { emit("ack \(range.lowerBound) \(range.upperBound - 1)") }
+                        let records = chunks[index]
+                        try await writer.write(records)
+                        if printAcks, case .exchange(let first) = records.first, case .exchange(let last) = records.last
+                        {
+                            emit("ack \(first.attributes["index"] ?? "") \(last.attributes["index"] ?? "")")
+                        }
                     }
                 }
             }
             try await group.waitForAll()
         }
         let seconds = (clock.now - began).seconds
-        return LoadSummary(records: count, seconds: seconds, recordsPerSecond: Double(count) / seconds, spooled: await writer.spoolBytes > 0)
+        return LoadSummary(
+            records: count, seconds: seconds, recordsPerSecond: Double(count) / seconds,
+            spooled: await writer.spoolBytes > 0)
     }
 }
 

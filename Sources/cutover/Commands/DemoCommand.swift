@@ -22,18 +22,22 @@ struct DemoCommand: AsyncParsableCommand {
         for definition in definitions {
             step.say("\(definition.flow): \(definition.kind.rawValue) flow owned by \(definition.owner ?? "nobody")")
         }
-        step.phase("Starting the audit store (\(context.environment["DATABASE_URL"] == nil ? "embedded PostgreSQL under \(context.home)/postgres" : "DATABASE_URL"))")
+        step.phase(
+            "Starting the audit store (\(context.environment["DATABASE_URL"] == nil ? "embedded PostgreSQL under \(context.home)/postgres" : "DATABASE_URL"))"
+        )
         let (states, history) = try await context.withDatabase { client, url in
             step.say("PostgreSQL at \(url), migrations applied")
             let store = FlowStateStore(client: client, logger: context.logger)
             let created = try await store.seed(definitions.map { ($0.flow, $0.initialMode, $0.sourceFile) })
-            step.say(created.isEmpty ? "flows already known; live modes kept" : "seeded \(created.joined(separator: ", "))")
+            step.say(
+                created.isEmpty ? "flows already known; live modes kept" : "seeded \(created.joined(separator: ", "))")
             let flow = "purchase-order-create"
             if let current = try await store.state(flow), current.setting != .legacy {
                 try await store.rollback(flow, actor: "demo", reason: "demo starts from legacy")
             }
             step.phase("Moving \(flow) to shadow: legacy keeps answering, the ERP is called beside it")
-            let shadow = try await store.change(flow, to: ModeSetting(mode: .shadow), actor: "demo", reason: "start the parallel run")
+            let shadow = try await store.change(
+                flow, to: ModeSetting(mode: .shadow), actor: "demo", reason: "start the parallel run")
             step.say("\(shadow.from?.description ?? "-") → \(shadow.to), version \(shadow.version)")
             step.phase("Trying to jump straight to new")
             do {
@@ -47,10 +51,11 @@ struct DemoCommand: AsyncParsableCommand {
             return (try await store.all(), try await store.history(flow, limit: 10))
         }
         step.phase("Flows")
-        print(TableFormat.render(
-            header: ["FLOW", "MODE", "VERSION", "BY", "REASON"],
-            rows: states.map { [$0.flow, $0.setting.description, String($0.version), $0.changedBy, $0.reason] }
-        ))
+        print(
+            TableFormat.render(
+                header: ["FLOW", "MODE", "VERSION", "BY", "REASON"],
+                rows: states.map { [$0.flow, $0.setting.description, String($0.version), $0.changedBy, $0.reason] }
+            ))
         step.phase("History of purchase-order-create")
         print(FlowHistory.render(history))
         step.done("Demo finished. Next: cutover flow list, cutover flow history FLOW, cutover validate")

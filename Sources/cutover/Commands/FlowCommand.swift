@@ -28,15 +28,18 @@ struct FlowList: AsyncParsableCommand {
         if json { return try printJSON(states.map(FlowStateView.init)) }
         let kinds = Dictionary(definitions.map { ($0.flow, $0.kind.rawValue) }, uniquingKeysWith: { a, _ in a })
         let rows = states.map { state in
-            [state.flow, kinds[state.flow] ?? "?", state.setting.description, String(state.version),
-             TableFormat.time(state.changedAt), state.changedBy, state.reason]
+            [
+                state.flow, kinds[state.flow] ?? "?", state.setting.description, String(state.version),
+                TableFormat.time(state.changedAt), state.changedBy, state.reason,
+            ]
         }
         print(TableFormat.render(header: ["FLOW", "KIND", "MODE", "VERSION", "CHANGED", "BY", "REASON"], rows: rows))
     }
 }
 
 struct FlowShow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "One flow: mode, version, last changes.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "One flow: mode, version, last changes.")
 
     @Argument var flow: String
     @OptionGroup var config: ConfigOption
@@ -71,7 +74,8 @@ struct FlowShow: AsyncParsableCommand {
 }
 
 struct FlowHistory: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "history", abstract: "Every mode change of a flow, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Every mode change of a flow, newest first.")
 
     @Argument var flow: String
     @Option(help: "At most this many changes.") var limit = 100
@@ -94,7 +98,10 @@ struct FlowHistory: AsyncParsableCommand {
         TableFormat.render(
             header: ["VERSION", "WHEN", "FROM", "TO", "BY", "REASON"],
             rows: history.map {
-                [String($0.version), TableFormat.time($0.changedAt), $0.from?.description ?? "-", $0.to.description, $0.actor, $0.reason]
+                [
+                    String($0.version), TableFormat.time($0.changedAt), $0.from?.description ?? "-", $0.to.description,
+                    $0.actor, $0.reason,
+                ]
             }
         )
     }
@@ -130,7 +137,9 @@ struct FlowSet: AsyncParsableCommand {
             try await FlowSeeding.seed(definitions, store: store)
             return try await store.change(flow, to: target, actor: actor, reason: reason, force: force)
         }
-        print("\(flow): \(change.from?.description ?? "-") → \(change.to) (version \(change.version)) by \(change.actor): \(change.reason)")
+        print(
+            "\(flow): \(change.from?.description ?? "-") → \(change.to) (version \(change.version)) by \(change.actor): \(change.reason)"
+        )
     }
 }
 

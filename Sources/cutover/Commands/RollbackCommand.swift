@@ -28,7 +28,9 @@ struct RollbackCommand: AsyncParsableCommand {
                 try await FlowSeeding.seed(definitions, store: store)
                 return try await store.rollback(flow, actor: actor, reason: reason)
             }
-            print("\(flow): \(change.from?.description ?? "-") → legacy (version \(change.version)) by \(change.actor): \(change.reason)")
+            print(
+                "\(flow): \(change.from?.description ?? "-") → legacy (version \(change.version)) by \(change.actor): \(change.reason)"
+            )
         } catch let error as FlowStateError where error.code == .unchanged {
             print("\(flow) is already in legacy: nothing to roll back")
         }

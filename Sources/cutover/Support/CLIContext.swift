@@ -61,13 +61,7 @@ struct CLIContext {
         // The pool warns when a lease races its own start-up; only its errors matter to a CLI user.
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .error)
-        let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: poolLogger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            defer { group.cancelAll() }
+        return try await PostgresClient.withClient(url, logger: poolLogger) { client in
             if migrate {
                 _ = try await Migrator(client: client, migrations: try Migration.bundled(), logger: logger).migrate()
             }

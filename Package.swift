@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
     ],
     targets: [
         // Pure domain: flows, modes, routing, exchanges, canonical values, comparison. No I/O.
@@ -51,6 +52,18 @@ let package = Package(
             resources: [.copy("Migrations")],
             swiftSettings: swiftSettings
         ),
+        // Hummingbird app and service lifecycle: health and readiness now; SOAP routes, admin API and metrics next.
+        .target(
+            name: "CutoverServer",
+            dependencies: [
+                "CutoverCore", "CutoverConfig", "CutoverStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Test support: PostgreSQL test databases, processes, temporary directories.
         .target(
             name: "CutoverTesting",
@@ -65,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "cutover",
             dependencies: [
-                "CutoverCore", "CutoverConfig", "CutoverStore",
+                "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -36,37 +36,41 @@ struct CLIContext {
         }
     }
 
-    /// Runs `body` with a connected, migrated database: `DATABASE_URL`, or the embedded cluster under `home`.
-    func withDatabase<T: Sendable>(
-        migrate: Bool = true, _ body: @Sendable (PostgresClient, DatabaseURL) async throws -> T
-    ) async throws -> T {
-        let url: DatabaseURL
-        var embedded: EmbeddedPostgres?
-        var owned = false
+    /// The database to use: `DATABASE_URL`, or the embedded cluster under `home` (started, or shared when another
+    /// process runs it). `release` stops the embedded cluster if this process started it.
+    func resolveDatabase() throws -> (url: DatabaseURL, release: @Sendable () -> Void) {
         if let text = environment["DATABASE_URL"], !text.isEmpty {
             do {
-                url = try DatabaseURL(text)
+                return (try DatabaseURL(text), {})
             } catch {
                 printError("DATABASE_URL is not usable: \(error)")
                 throw CLIExit.invalidConfiguration
             }
-        } else {
-            let cluster = try EmbeddedPostgres(root: home + "/postgres", logger: logger)
-            let handle = try cluster.start()
-            embedded = cluster
-            owned = handle.owned
-            url = handle.url
         }
-        defer { if owned { embedded?.stop() } }
-        // The pool warns when a lease races its own start-up; only its errors matter to a CLI user.
-        var poolLogger = logger
-        poolLogger.logLevel = max(logger.logLevel, .error)
-        return try await PostgresClient.withClient(url, logger: poolLogger) { client in
+        let cluster = try EmbeddedPostgres(root: home + "/postgres", logger: logger)
+        let handle = try cluster.start()
+        return (handle.url, { if handle.owned { cluster.stop() } })
+    }
+
+    /// Runs `body` with a connected, migrated database: `DATABASE_URL`, or the embedded cluster under `home`.
+    func withDatabase<T: Sendable>(
+        migrate: Bool = true, _ body: @Sendable (PostgresClient, DatabaseURL) async throws -> T
+    ) async throws -> T {
+        let (url, release) = try resolveDatabase()
+        defer { release() }
+        return try await PostgresClient.withClient(url, logger: quietPoolLogger) { client in
             if migrate {
                 _ = try await Migrator(client: client, migrations: try Migration.bundled(), logger: logger).migrate()
             }
             return try await body(client, url)
         }
+    }
+
+    /// The pool warns when a lease races its own start-up; only its errors matter to a CLI user.
+    var quietPoolLogger: Logger {
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .error)
+        return poolLogger
     }
 }
 

@@ -9,7 +9,8 @@ struct Cutover: AsyncParsableCommand {
             .cutover/ (CUTOVER_HOME). Exit codes: 0 ok, 1 failure, 2 bad usage or invalid configuration.
             """,
         subcommands: [
-            DemoCommand.self, ValidateCommand.self, MigrateCommand.self, FlowCommand.self, RollbackCommand.self,
+            DemoCommand.self, ServeCommand.self, ValidateCommand.self, MigrateCommand.self, FlowCommand.self,
+            RollbackCommand.self,
             AuditCommand.self,
         ]
     )

@@ -1,8 +1,8 @@
 import Synchronization
 
 /// The error of an operation that did not finish in time.
-struct DeadlineExceeded: Error, CustomStringConvertible {
-    var description: String { "operation did not finish before its deadline" }
+public struct DeadlineExceeded: Error, CustomStringConvertible {
+    public var description: String { "operation did not finish before its deadline" }
 }
 
 /// Runs `operation`, giving up after `timeout`.
@@ -10,7 +10,8 @@ struct DeadlineExceeded: Error, CustomStringConvertible {
 /// On timeout the operation is cancelled and *abandoned*, not awaited: a PostgresNIO call on a connection whose
 /// server vanished was seen to ignore cancellation, and a task group would wait for it, which is exactly the stall a
 /// deadline exists to prevent. The abandoned task ends when its connection fails.
-func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws
+public func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T)
+    async throws
     -> T
 {
     let race = DeadlineRace<T>()

@@ -64,6 +64,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libxml2 from the system (Debian libxml2-dev).
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // Hardened XML parsing, namespace-aware XPath, documents and SOAP envelopes over libxml2.
+        .target(name: "CutoverXML", dependencies: ["CLibXML2", "CutoverCore"], swiftSettings: swiftSettings),
         // Test support: PostgreSQL test databases, processes, temporary directories.
         .target(
             name: "CutoverTesting",
@@ -87,6 +91,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutoverCoreTests", dependencies: ["CutoverCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CutoverXMLTests", dependencies: ["CutoverXML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutoverConfigTests",
             dependencies: ["CutoverConfig", "CutoverTesting"],

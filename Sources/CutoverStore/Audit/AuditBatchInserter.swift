@@ -127,7 +127,7 @@ final class AuditBatchInserter: Sendable {
 
     static func monthKey(_ date: Date) -> Int64 {
         let days = Int64((date.timeIntervalSince1970 / 86_400).rounded(.down))
-        let (year, month, _) = CopyTextEncoder.civil(fromDays: days)
+        let (year, month, _) = CivilCalendar.date(fromDays: days)
         return year * 100 + month
     }
 

@@ -1,4 +1,5 @@
 import CLibXML2
+import CutoverCore
 
 /// A parsed XML document. Not shared across tasks: parse, read, drop.
 public final class XMLDocument {
@@ -101,14 +102,5 @@ enum XMLLibrary {
 
     static func initialise() {
         _ = initialised
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        return String(scalars)
     }
 }

@@ -139,7 +139,8 @@ extension Character {
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
+    /// The string without leading and trailing white space (Foundation-free).
+    public func trimmingWhitespace() -> String {
         var scalars = Substring(self)
         while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
         while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }

@@ -46,10 +46,22 @@ public final class CutoverProcess {
         process.standardInput = FileHandle.nullDevice
         let captured = self.captured
         out.fileHandleForReading.readabilityHandler = { handle in
-            captured.appendOutput(String(decoding: handle.availableData, as: UTF8.self))
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                captured.close(.output)
+            } else {
+                captured.appendOutput(String(decoding: data, as: UTF8.self))
+            }
         }
         err.fileHandleForReading.readabilityHandler = { handle in
-            captured.appendError(String(decoding: handle.availableData, as: UTF8.self))
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                captured.close(.error)
+            } else {
+                captured.appendError(String(decoding: data, as: UTF8.self))
+            }
         }
         try process.run()
     }
@@ -75,8 +87,8 @@ public final class CutoverProcess {
             kill(process.processIdentifier, SIGKILL)
             throw TimeoutError(description: "cutover did not finish in \(timeout)")
         }
-        // Let the readers take the last bytes.
-        try await Task.sleep(for: .milliseconds(50))
+        // The readers have the last bytes once both pipes reported end of file.
+        _ = try await poll(every: .milliseconds(5), for: .seconds(5)) { captured.closed }
         return process.terminationStatus
     }
 
@@ -107,7 +119,16 @@ public final class CutoverProcess {
 
 /// Output gathered from a child's pipes on Foundation's reader threads.
 final class CapturedOutput: Sendable {
+    enum Stream { case output, error }
     private let state = Mutex<(lines: [String], partial: String, error: String)>(([], "", ""))
+    private let open = Mutex<Set<Stream>>([.output, .error])
+
+    func close(_ stream: Stream) {
+        _ = open.withLock { $0.remove(stream) }
+    }
+
+    /// Both pipes reached end of file.
+    var closed: Bool { open.withLock { $0.isEmpty } }
 
     func appendOutput(_ chunk: String) {
         state.withLock { state in

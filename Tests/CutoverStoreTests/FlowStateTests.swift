@@ -103,8 +103,8 @@ struct FlowStateTests {
                 group.addTask { try await watcher.run() }
                 let changes = await watcher.changes()
                 #expect(try await poll(for: .seconds(10)) { watcher.current("po") != nil })
-                // Give the listener its connection before changing anything.
-                try await Task.sleep(for: .milliseconds(300))
+                // Wait for LISTEN to be in place: the deadline below is for NOTIFY, not for connecting.
+                #expect(try await poll(for: .seconds(10)) { await watcher.isListening })
                 try await TestPostgres.withClient(url) { other in
                     try await FlowStateStore(client: other, logger: logger)
                         .change("po", to: ModeSetting(mode: .shadow), actor: "ana", reason: "parallel run")

@@ -62,6 +62,9 @@ public actor FlowStateWatcher: Service {
             await group.waitForAll()
         }
         for continuation in subscribers.values { continuation.finish() }
+        // Nobody waits for a listener that will never come.
+        for waiter in listenWaiters { waiter.resume() }
+        listenWaiters.removeAll()
     }
 
     private func pollLoop() async {
@@ -94,7 +97,23 @@ public actor FlowStateWatcher: Service {
         }
     }
 
-    private var listening = false
+    private var listening = false {
+        didSet {
+            guard listening else { return }
+            for waiter in listenWaiters { waiter.resume() }
+            listenWaiters.removeAll()
+        }
+    }
+    private var listenWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Whether LISTEN is in place, so a change committed from now on is heard at once rather than at the next poll.
+    public var isListening: Bool { listening }
+
+    /// Returns once LISTEN is in place, or once `run()` has ended.
+    public func waitUntilListening() async {
+        if listening { return }
+        await withCheckedContinuation { listenWaiters.append($0) }
+    }
 
     private func listenOnce() async throws {
         let connection = try await PostgresConnection.connect(

@@ -158,10 +158,12 @@ struct FlowWatch: AsyncParsableCommand {
             let watcher = FlowStateWatcher(store: store, database: url, logger: context.logger)
             try await watcher.refresh()
             let changes = await watcher.changes()
-            emit(#"{"event":"ready"}"#)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await watcher.run() }
                 group.addTask {
+                    // "ready" means listening: any change committed from now on is printed within a second.
+                    await watcher.waitUntilListening()
+                    emit(#"{"event":"ready"}"#)
                     for await state in changes {
                         try printJSON(FlowStateView(state), pretty: false)
                     }

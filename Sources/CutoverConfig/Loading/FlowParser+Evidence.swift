@@ -50,7 +50,7 @@ extension FlowParser {
             }
             var cooldown = 300
             if let text = spec.string("cooldown") {
-                if let seconds = Self.seconds(fromDuration: text) {
+                if let seconds = DurationText.seconds(text) {
                     cooldown = seconds
                 } else {
                     sink.error(

@@ -56,7 +56,7 @@ extension FlowParser {
     private func parseSchedule(_ reader: MappingReader) -> Schedule? {
         switch (reader.string("every"), reader.string("cron")) {
         case (let every?, nil):
-            guard let seconds = Self.seconds(fromDuration: every) else {
+            guard let seconds = DurationText.seconds(every) else {
                 sink.error(
                     "schedule.every '\(every)' is not a duration", at: reader.node("every")?.mark,
                     hint: "e.g. 30s, 5m, 1h")

@@ -78,7 +78,9 @@ extension FlowParser {
     func parseBody(_ node: Node, context: String) -> BodySpec? {
         switch node {
         case .scalar:
-            guard let text = scalarValue(node, context: context) else { return nil }
+            guard let text = MappingReader.scalar(node, context: context, sink: sink, expander: expander) else {
+                return nil
+            }
             return .field(FieldSpec(source: .path(text)))
         case .mapping(let mapping):
             let names = mapping.keys.compactMap(\.string)
@@ -121,16 +123,6 @@ extension FlowParser {
         case (nil, let value?): return FieldSpec(source: .constant(value), type: type, map: map)
         default:
             sink.error("\(context) needs exactly one of 'path' or 'const'", at: node.mark)
-            return nil
-        }
-    }
-
-    func scalarValue(_ node: Node, context: String) -> String? {
-        guard case .scalar(let scalar) = node else { return nil }
-        switch expander.expand(scalar.string) {
-        case .success(let value): return value
-        case .failure(let failure):
-            sink.error("\(context): \(failure.message)", at: node.mark, hint: failure.hint)
             return nil
         }
     }

@@ -80,14 +80,4 @@ struct FlowParser {
         }
         return ModeSetting(mode: mode)
     }
-
-    /// Milliseconds-style durations: `500ms`, `30s`, `5m`, `1h`, `1d`, or bare seconds.
-    static func seconds(fromDuration text: String) -> Int? {
-        let units: [(String, Int)] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
-        for (suffix, factor) in units where text.hasSuffix(suffix) {
-            guard let value = Int(text.dropLast(suffix.count)), value > 0 else { return nil }
-            return value * factor
-        }
-        return Int(text).flatMap { $0 > 0 ? $0 : nil }
-    }
 }

@@ -60,6 +60,11 @@ final class MappingReader {
     }
 
     func scalar(_ node: Node, context: String) -> String? {
+        Self.scalar(node, context: context, sink: sink, expander: expander)
+    }
+
+    /// A scalar node's environment-expanded text; anything else is reported as an error.
+    static func scalar(_ node: Node, context: String, sink: DiagnosticSink, expander: EnvironmentExpander) -> String? {
         guard case .scalar(let scalar) = node else {
             sink.error("\(context) must be a single value", at: node.mark)
             return nil

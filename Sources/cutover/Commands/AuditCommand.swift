@@ -1,4 +1,5 @@
 import ArgumentParser
+import CutoverCore
 import CutoverStore
 import Foundation
 
@@ -25,14 +26,14 @@ struct AuditPrune: AsyncParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        guard AgeParser.seconds(olderThan) != nil else {
+        guard olderThan.last?.isLetter == true, DurationText.seconds(olderThan) != nil else {
             throw ValidationError("--older-than '\(olderThan)' is not an age such as 400d, 13w or 12h")
         }
     }
 
     func run() async throws {
         let context = CLIContext()
-        let cutoff = Date().addingTimeInterval(-Double(AgeParser.seconds(olderThan)!))
+        let cutoff = Date().addingTimeInterval(-Double(DurationText.seconds(olderThan)!))
         let dryRun = dryRun
         let dropped = try await context.withDatabase { client, _ in
             let maintenance = AuditMaintenance(client: client, logger: context.logger)
@@ -51,16 +52,5 @@ struct AuditPrune: AsyncParsableCommand {
         }
         for name in dropped { print("\(dryRun ? "would drop" : "dropped") \(name)") }
         print("\(dropped.count) partition\(dropped.count == 1 ? "" : "s") \(dryRun ? "to drop" : "dropped")")
-    }
-}
-
-/// Ages for retention: `400d`, `13w`, `12h`, `30m`.
-enum AgeParser {
-    static func seconds(_ text: String) -> Int? {
-        let units: [Character: Int] = ["m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
-        guard let unit = text.last, let factor = units[unit], let value = Int(text.dropLast()), value > 0 else {
-            return nil
-        }
-        return value * factor
     }
 }

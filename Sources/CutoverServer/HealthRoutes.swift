@@ -1,3 +1,4 @@
+import CutoverCore
 import CutoverStore
 import Foundation
 import Hummingbird
@@ -34,13 +35,13 @@ struct HealthRoutes: Sendable {
         }
         let known = watcher.all().count
         if readiness.isReady, known < readiness.flowCount { problems.append("flow state not loaded") }
-        let body =
+        let body: JSONValue =
             problems.isEmpty
-            ? #"{"status":"ready","flows":\#(known)}"#
-            : #"{"status":"not ready","problems":[\#(problems.map { "\"\($0)\"" }.joined(separator: ","))]}"#
+            ? .object([("status", .string("ready")), ("flows", .number(String(known)))])
+            : .object([("status", .string("not ready")), ("problems", .array(problems.map(JSONValue.string)))])
         return Response(
             status: problems.isEmpty ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: body))
+            body: .init(byteBuffer: ByteBuffer(string: body.text))
         )
     }
 }

@@ -103,24 +103,3 @@ public struct SOAPFault: Error, Sendable, Equatable {
         }
     }
 }
-
-/// XML escaping for text and attribute values.
-public enum XMLText {
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            // Characters XML 1.0 cannot carry at all.
-            case let s where s.value < 0x20 && s != "\t" && s != "\n" && s != "\r": out += "\u{FFFD}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-}

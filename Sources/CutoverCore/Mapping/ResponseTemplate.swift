@@ -35,7 +35,7 @@ public struct ResponseTemplate: Sendable {
         case .null: return ""
         case .bool(let flag): return flag
         case .number(let text): return text
-        case .string(let text): return xmlSafe(text)
+        case .string(let text): return XMLText.sanitized(text)
         case .array(let items): return items.map(mustacheContext)
         case .object(let members):
             var dictionary: [String: Any] = [:]
@@ -44,14 +44,6 @@ public struct ResponseTemplate: Sendable {
         }
     }
 
-    static func xmlSafe(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 && !["\t", "\n", "\r"].contains($0) }) else {
-            return text
-        }
-        return String(
-            String.UnicodeScalarView(
-                text.unicodeScalars.map { $0.value < 0x20 && !["\t", "\n", "\r"].contains($0) ? "\u{FFFD}" : $0 }))
-    }
 }
 
 extension JSONValue {

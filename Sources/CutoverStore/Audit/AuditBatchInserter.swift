@@ -46,10 +46,7 @@ final class AuditBatchInserter: Sendable {
             case .comparison(let row): CopyTextEncoder.append(row, to: &comparisons)
             }
         }
-        let tables = Self.tables.enumerated().compactMap { index, table in
-            [exchanges, sideCalls, comparisons][index].readableBytes > 0
-                ? (table, [exchanges, sideCalls, comparisons][index]) : nil
-        }
+        let tables = zip(Self.tables, [exchanges, sideCalls, comparisons]).filter { $0.1.readableBytes > 0 }
         try await client.withConnection { connection in
             try await prepareStaging(on: connection)
             try await connection.query("BEGIN", logger: logger)

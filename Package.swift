@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // Pure domain: flows, modes, routing, exchanges, canonical values, comparison. No I/O.
@@ -56,15 +58,55 @@ let package = Package(
             resources: [.copy("Migrations")],
             swiftSettings: swiftSettings
         ),
-        // Hummingbird app and service lifecycle: health and readiness now; SOAP routes, admin API and metrics next.
+        // Outbound REST client for the ERP: OAuth2 client credentials, timeouts, retries, rate limits, typed errors.
         .target(
-            name: "CutoverServer",
+            name: "CutoverHTTP",
             dependencies: [
-                "CutoverCore", "CutoverConfig", "CutoverStore",
+                "CutoverCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The adapters: the SOAP facade now; file-drop, database-job and reconciliation next.
+        .target(
+            name: "CutoverAdapters",
+            dependencies: [
+                "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverXML", "CutoverHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A legacy SOAP service over a legacy PostgreSQL schema, and a Business Central-shaped ERP REST API.
+        .target(
+            name: "CutoverSimulators",
+            dependencies: [
+                "CutoverCore", "CutoverXML", "CutoverStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Hummingbird app and service lifecycle: SOAP routes, health and readiness; admin API and metrics next.
+        .target(
+            name: "CutoverServer",
+            dependencies: [
+                "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverAdapters", "CutoverHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -76,7 +118,8 @@ let package = Package(
         .target(
             name: "CutoverTesting",
             dependencies: [
-                "CutoverCore", "CutoverStore",
+                "CutoverCore", "CutoverStore", "CutoverSimulators", "CutoverServer", "CutoverConfig", "CutoverAdapters",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,7 +129,8 @@ let package = Package(
         .executableTarget(
             name: "cutover",
             dependencies: [
-                "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverServer",
+                "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverServer", "CutoverSimulators",
+                "CutoverAdapters", "CutoverHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,6 +148,19 @@ let package = Package(
         .testTarget(
             name: "CutoverStoreTests",
             dependencies: ["CutoverStore", "CutoverTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutoverHTTPTests",
+            dependencies: ["CutoverHTTP", "CutoverSimulators", "CutoverTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutoverAdaptersTests",
+            dependencies: [
+                "CutoverAdapters", "CutoverSimulators", "CutoverTesting", "CutoverConfig", "CutoverServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

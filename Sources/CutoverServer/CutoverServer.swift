@@ -1,14 +1,21 @@
+import AsyncHTTPClient
+import CutoverAdapters
 import CutoverConfig
+import CutoverCore
+import CutoverHTTP
 import CutoverStore
 import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import UnixSignals
+import Synchronization
 
 /// The `cutover serve` process: one service group, dependencies first — the PostgreSQL pool, start-up and upkeep,
-/// the audit writer, the flow-state watcher — then the HTTP server. Graceful shutdown (SIGTERM, SIGINT) stops the
-/// server first and the pool last, so the audit writer drains while its database is still there.
+/// the audit writer, the flow-state watcher, the off-path calls — then the HTTP server. Graceful shutdown
+/// (SIGTERM, SIGINT) stops the server first, then lets off-path calls finish, and stops the pool last, so every
+/// audit record reaches the writer while its database is still there.
 public struct CutoverServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -17,13 +24,19 @@ public struct CutoverServer: Sendable {
         /// Cutover's working directory (the audit spool lives in `home/spool`).
         public var home: String
         public var flows: [FlowDefinition]
+        /// The key behind redaction tokens (see ``RedactionKey``).
+        public var redactionKey: [UInt8]
 
-        public init(host: String, port: Int, database: DatabaseURL, home: String, flows: [FlowDefinition]) {
+        public init(
+            host: String, port: Int, database: DatabaseURL, home: String, flows: [FlowDefinition],
+            redactionKey: [UInt8]
+        ) {
             self.host = host
             self.port = port
             self.database = database
             self.home = home
             self.flows = flows
+            self.redactionKey = redactionKey
         }
     }
 
@@ -35,33 +48,111 @@ public struct CutoverServer: Sendable {
         self.logger = logger
     }
 
-    /// Runs until SIGTERM or SIGINT.
-    public func run() async throws {
+    /// A server that accepts connections, as its start callback sees it.
+    public struct Running: Sendable {
+        /// The bound port (useful when configured with port 0).
+        public var port: Int
+        /// Shut the server down gracefully with `group.triggerGracefulShutdown()`.
+        public var group: ServiceGroup
+        /// The modes as this server sees them (its flow-state watcher).
+        public var modes: any ModeSource
+        /// Calls made off the callers' path; `waitUntilIdle()` returns when all have been audited.
+        public var offPath: OffPathCalls
+    }
+
+    /// Runs until one of `gracefulShutdownSignals`, or until the running group is told to shut down.
+    public func run(
+        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        onRunning: @escaping @Sendable (Running) async -> Void = { _ in }
+    ) async throws {
         let client = PostgresClient(
             configuration: try configuration.database.clientConfiguration(), backgroundLogger: logger)
+        let httpClient = HTTPClient.cutover()
+        do {
+            try await run(
+                client: client, httpClient: httpClient, gracefulShutdownSignals: gracefulShutdownSignals,
+                onRunning: onRunning)
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+
+    private func run(
+        client: PostgresClient, httpClient: HTTPClient, gracefulShutdownSignals: [UnixSignal],
+        onRunning: @escaping @Sendable (Running) async -> Void
+    ) async throws {
         let readiness = Readiness()
         let store = FlowStateStore(client: client, logger: logger)
-        let watcher = FlowStateWatcher(store: store, database: configuration.database, logger: logger)
+        let watcher = FlowStateWatcher(
+            store: store, database: configuration.database, startWhen: { await readiness.waitUntilReady() },
+            logger: logger)
         let writer = AuditWriter(
             client: client, configuration: AuditWriterConfiguration(spoolDirectory: configuration.home + "/spool"),
             logger: logger
         )
+        let offPath = OffPathCalls(logger: logger)
+        let facades = try soapFacades(
+            httpClient: httpClient, modes: watcher, audit: writer, offPath: offPath)
         let router = Router()
         HealthRoutes(client: client, readiness: readiness, watcher: watcher, logger: logger).register(on: router)
+        SOAPRoutes(facades: facades, readiness: readiness).register(on: router)
+        let groupBox = GroupBox()
         let app = Application(
             router: router,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "cutover"),
-            services: [
-                client,
-                StartupAndUpkeep(client: client, flows: configuration.flows, readiness: readiness, logger: logger),
-                writer, watcher,
-            ],
-            onServerRunning: { [logger, configuration] _ in
-                logger.notice("listening", metadata: ["address": "\(configuration.host):\(configuration.port)"])
+            onServerRunning: { [logger, configuration] channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                logger.notice("listening", metadata: ["address": "\(configuration.host):\(port)"])
+                if let group = groupBox.group {
+                    await onRunning(Running(port: port, group: group, modes: watcher, offPath: offPath))
+                }
             },
             logger: logger
         )
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: client),
+                    .init(
+                        service: StartupAndUpkeep(
+                            client: client, flows: configuration.flows, readiness: readiness, logger: logger)),
+                    .init(service: writer), .init(service: watcher), .init(service: offPath),
+                    .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: gracefulShutdownSignals,
+                logger: logger))
+        groupBox.group = group
+        try await group.run()
+    }
+
+    /// One facade per soap flow, each with its own ERP token cache.
+    func soapFacades(httpClient: HTTPClient, modes: any ModeSource, audit: any AuditSink, offPath: OffPathCalls)
+        throws -> [SOAPFacade]
+    {
+        let redactor = Redactor(key: configuration.redactionKey)
+        return try configuration.flows.filter { $0.kind == .soap }.map { definition in
+            let flow = try SOAPFlow(definition)
+            let erp = definition.new.map { new in
+                ERPClient(
+                    httpClient: httpClient,
+                    tokens: new.auth.map { TokenProvider(credentials: $0, httpClient: httpClient, logger: logger) },
+                    logger: logger)
+            }
+            return SOAPFacade(
+                flow: flow, modes: modes, httpClient: httpClient, erp: erp, audit: audit, offPath: offPath,
+                redactor: redactor, logger: logger)
+        }
+    }
+}
+
+/// Hands the service group to the server's start callback, which is created before the group.
+private final class GroupBox: Sendable {
+    private let stored = Mutex<ServiceGroup?>(nil)
+    var group: ServiceGroup? {
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
     }
 }

@@ -33,9 +33,18 @@ public final class CutoverProcess {
     private let captured = CapturedOutput()
 
     /// Starts `cutover ARGS` with `environment` added to this process's environment.
-    public init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+    public convenience init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
+        throws
+    {
+        try self.init(executable: Self.executable, arguments, environment: environment, directory: directory)
+    }
+
+    /// Starts another program (e.g. a real SOAP client) the same way.
+    public init(executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
+        throws
+    {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.currentDirectoryURL = URL(fileURLWithPath: directory ?? Self.repositoryRoot)
@@ -66,11 +75,13 @@ public final class CutoverProcess {
         try process.run()
     }
 
-    /// Runs `cutover ARGS` to completion.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
-        async throws -> Output
-    {
-        let child = try CutoverProcess(arguments, environment: environment, directory: directory)
+    /// Runs `cutover ARGS` (or `executable ARGS`) to completion.
+    public static func run(
+        executable: String = CutoverProcess.executable, _ arguments: [String], environment: [String: String] = [:],
+        directory: String? = nil
+    ) async throws -> Output {
+        let child = try CutoverProcess(
+            executable: executable, arguments, environment: environment, directory: directory)
         let status = try await child.wait()
         return Output(status: status, stdout: child.stdout, stderr: child.stderr)
     }

@@ -37,8 +37,8 @@ struct AdapterLoaderTests {
         #expect(new.auth?.scope == nil, "an empty ${ERP_SCOPE:-} means no scope")
         #expect(new.responseMap["/status"]?["Open"] == "OPEN")
         guard case .object(let members) = new.body else { Issue.record("body is not an object"); return }
-        #expect(members.map(\.name) == ["vendorNumber", "orderDate", "purchaseOrderLines"])
-        guard case .each(let each, .object(let lineFields)) = members[2].value else {
+        #expect(members.map(\.name) == ["number", "vendorNumber", "orderDate", "purchaseOrderLines"])
+        guard case .each(let each, .object(let lineFields)) = members[3].value else {
             Issue.record("no repeating group"); return
         }
         #expect(each == "//po:PurchaseOrder/po:Line")

@@ -12,7 +12,7 @@ struct JSONValueTests {
     func pointers() throws {
         let json = try JSONValue.parse(reply)
         #expect(json.value(at: "/number") == .string("PO-1001"))
-        #expect(json.value(at: "/totalAmountIncludingTax") == .number("1250.5"))
+        #expect(json.value(at: "/totalAmountIncludingTax") == .number("1250.50"))
         #expect(json.value(at: "/lines/1/quantity") == .number("10"))
         #expect(json.value(at: "/a~1b/~0c") == .bool(true))
         #expect(json.value(at: "/note") == .null)
@@ -21,9 +21,23 @@ struct JSONValueTests {
         #expect(json.value(at: "number") == nil, "a pointer starts with '/'")
     }
 
-    @Test("invalid JSON is an error")
-    func invalid() {
-        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse("{\"a\":") }
+    @Test("invalid JSON is an error", arguments: ["{\"a\":", "[1,]", "01", "{'a':1}", "\"tab\there\"", "1 2", "-", "1.", "nul"])
+    func invalid(_ text: String) {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test("parsing keeps member order and each number's exact text")
+    func exactNumbersAndOrder() throws {
+        let json = try JSONValue.parse(#"{"z":86.00,"a":12345678901234567.89,"e":1.5E+3,"s":"\u00e9\ud83d\ude00\n"}"#)
+        #expect(json.text == #"{"z":86.00,"a":12345678901234567.89,"e":1.5E+3,"s":"é😀\n"}"#)
+    }
+
+    @Test("nesting deeper than 512 levels is refused")
+    func depthLimit() {
+        #expect(throws: JSONValue.ParseError.self) {
+            try JSONValue.parse(String(repeating: "[", count: 600) + String(repeating: "]", count: 600))
+        }
+        #expect((try? JSONValue.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100))) != nil)
     }
 
     @Test("a JSON reply is a mapping source: pointers for values, arrays for repeating groups")

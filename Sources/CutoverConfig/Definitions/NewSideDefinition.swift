@@ -6,7 +6,7 @@ public struct NewSideDefinition: Sendable, Hashable {
 
     public var method: String
     public var url: String
-    public var auth: OAuthClientCredentials?
+    public var auth: ClientCredentials?
     public var idempotencyKey: KeySpec?
     public var body: BodySpec?
     public var timeoutMilliseconds: Int
@@ -19,7 +19,7 @@ public struct NewSideDefinition: Sendable, Hashable {
     public var fallback: Fallback
 
     public init(
-        method: String = "POST", url: String, auth: OAuthClientCredentials? = nil, idempotencyKey: KeySpec? = nil,
+        method: String = "POST", url: String, auth: ClientCredentials? = nil, idempotencyKey: KeySpec? = nil,
         body: BodySpec? = nil, timeoutMilliseconds: Int = 10_000, batchSize: Int = 100, responseTemplate: String? = nil,
         responseMap: [String: [String: String]] = [:], fallback: Fallback = .deadLetter
     ) {
@@ -33,24 +33,5 @@ public struct NewSideDefinition: Sendable, Hashable {
         self.responseTemplate = responseTemplate
         self.responseMap = responseMap
         self.fallback = fallback
-    }
-}
-
-/// OAuth2 client-credentials settings. `description` never shows the secret.
-public struct OAuthClientCredentials: Sendable, Hashable, CustomStringConvertible {
-    public var tokenURL: String
-    public var clientID: String
-    public var clientSecret: String
-    public var scope: String?
-
-    public init(tokenURL: String, clientID: String, clientSecret: String, scope: String?) {
-        self.tokenURL = tokenURL
-        self.clientID = clientID
-        self.clientSecret = clientSecret
-        self.scope = scope
-    }
-
-    public var description: String {
-        "OAuthClientCredentials(tokenURL: \(tokenURL), clientID: \(clientID), secret: ***)"
     }
 }

@@ -29,7 +29,7 @@ extension FlowParser {
             return tokenURL.flatMap { tokenURL in
                 clientID.flatMap { id in
                     secret.map {
-                        OAuthClientCredentials(tokenURL: tokenURL, clientID: id, clientSecret: $0, scope: scope)
+                        ClientCredentials(tokenURL: tokenURL, clientID: id, clientSecret: $0, scope: scope)
                     }
                 }
             }

@@ -5,32 +5,14 @@ extension JSONValue {
         public var description: String { "not valid JSON" }
     }
 
-    /// Parses JSON text (Foundation's parser; numbers keep their shortest exact decimal text).
+    /// Parses JSON text strictly (RFC 8259): member order and each number's text are kept as written.
     public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
-            throw ParseError()
-        }
-        return from(object)
+        var parser = JSONParser(bytes)
+        return try parser.parseDocument()
     }
 
     public static func parse(_ text: String) throws(ParseError) -> JSONValue {
         try parse(Array(text.utf8))
-    }
-
-    private static func from(_ object: Any) -> JSONValue {
-        switch object {
-        case is NSNull: return .null
-        case let number as NSNumber:
-            // Foundation gives booleans as NSNumbers of type "c" (char); everything else is a number.
-            if String(cString: number.objCType) == "c" { return .bool(number.boolValue) }
-            return .number(ValueNormalizer.canonicalDecimal(number.stringValue) ?? number.stringValue)
-        case let value as String: return .string(value)
-        case let values as [Any]: return .array(values.map(from))
-        case let members as [String: Any]:
-            // JSONSerialization does not keep member order; sort for a stable result.
-            return .object(members.sorted { $0.key < $1.key }.map { ($0.key, from($0.value)) })
-        default: return .null
-        }
     }
 
     /// The value at an RFC 6901 JSON pointer (`""` is the whole document, `/a/0/b`, `~1` for `/`, `~0` for `~`).

@@ -4,7 +4,7 @@ import PostgresNIO
 extension PostgresClient {
     /// `withTransaction` that rethrows the closure's own error unwrapped, so typed errors such as
     /// ``FlowStateError`` reach callers as themselves.
-    func transaction<T>(logger: Logger, _ body: (PostgresConnection) async throws -> sending T) async throws
+    public func transaction<T>(logger: Logger, _ body: (PostgresConnection) async throws -> sending T) async throws
         -> sending T
     {
         do {

@@ -18,12 +18,20 @@ public actor FlowStateWatcher: Service {
     private var subscribers: [Int: AsyncStream<FlowState>.Continuation] = [:]
     private var nextSubscriber = 0
 
-    public init(store: FlowStateStore, database: DatabaseURL, pollInterval: Duration = .seconds(2), logger: Logger) {
+    /// `startWhen` returns once the flow tables exist (a server passes its start-up having migrated), so a first
+    /// start does not report a missing table as a failure.
+    public init(
+        store: FlowStateStore, database: DatabaseURL, pollInterval: Duration = .seconds(2),
+        startWhen: @escaping @Sendable () async -> Void = {}, logger: Logger
+    ) {
         self.store = store
         self.database = database
         self.pollInterval = pollInterval
+        self.startWhen = startWhen
         self.logger = logger
     }
+
+    private let startWhen: @Sendable () async -> Void
 
     /// The latest known state of a flow.
     public nonisolated func current(_ flow: String) -> FlowState? {
@@ -55,6 +63,8 @@ public actor FlowStateWatcher: Service {
     }
 
     public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.startWhen() }
+        guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
         try? await refresh()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.listenLoop() }

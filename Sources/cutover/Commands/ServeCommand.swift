@@ -5,7 +5,7 @@ import Foundation
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run Cutover: audit writer, flow-state watcher, /health and /ready. Stops on SIGTERM or SIGINT."
+        abstract: "Run Cutover: the SOAP facades, audit writer, flow-state watcher, /health and /ready. Stops on SIGTERM or SIGINT."
     )
 
     @OptionGroup var config: ConfigOption
@@ -33,7 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
         let (url, release) = try context.resolveDatabase()
         defer { release() }
         let server = CutoverServer(
-            configuration: .init(host: host, port: port, database: url, home: context.home, flows: flows),
+            configuration: .init(
+                host: host, port: port, database: url, home: context.home, flows: flows,
+                redactionKey: try context.redactionKey()),
             logger: context.logger
         )
         try await server.run()

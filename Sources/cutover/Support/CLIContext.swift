@@ -1,3 +1,4 @@
+import CutoverAdapters
 import CutoverConfig
 import CutoverCore
 import CutoverStore
@@ -20,6 +21,16 @@ struct CLIContext {
 
     /// Cutover's working directory for the embedded cluster, spool and reports (`CUTOVER_HOME`, default `.cutover`).
     var home: String { environment["CUTOVER_HOME"] ?? ".cutover" }
+
+    /// The key behind redaction tokens: `CUTOVER_REDACTION_KEY`, else `home/redaction.key` (made when missing).
+    func redactionKey() throws -> [UInt8] {
+        do {
+            return try RedactionKey.load(environmentValue: environment["CUTOVER_REDACTION_KEY"], home: home)
+        } catch {
+            printError(error.description)
+            throw CLIExit.invalidConfiguration
+        }
+    }
 
     /// Who is making a change, for the history: `--actor`, else the OS user.
     func actor(_ explicit: String?) -> String {

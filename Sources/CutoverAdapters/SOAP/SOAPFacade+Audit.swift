@@ -1,0 +1,89 @@
+import CutoverCore
+import CutoverXML
+import Foundation
+
+extension SOAPFacade {
+    /// The document as stored: redacted in place (its original bytes have already gone to the legacy side).
+    func auditText(redacting document: XMLDocument, secrets: Set<String>) -> String {
+        guard !flow.definition.redact.isEmpty || !secrets.isEmpty else { return document.serialized() }
+        document.redact(paths: flow.definition.redact, namespaces: flow.namespaces, secrets: secrets, with: redactor)
+        return document.serialized()
+    }
+
+    /// An answer's bytes as stored: redacted when the flow redacts anything; withheld when that is impossible.
+    func auditText(answer bytes: [UInt8], secrets: Set<String>) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        guard !flow.definition.redact.isEmpty || !secrets.isEmpty else { return String(decoding: bytes, as: UTF8.self) }
+        guard let document = try? XMLDocument.parse(bytes, limits: XMLLimits(maxBytes: 16 << 20, maxDepth: 256)) else {
+            return "[withheld: \(bytes.count) bytes that are not XML cannot be redacted]"
+        }
+        return auditText(redacting: document, secrets: secrets)
+    }
+
+    func legacyCallRecord(_ exchange: Exchange, _ outcome: LegacyOutcome) -> SideCallRecord {
+        SideCallRecord(
+            exchangeID: exchange.record.id, exchangeStartedAt: exchange.record.startedAt, side: .legacy,
+            startedAt: outcome.startedAt, request: exchange.auditedRequest,
+            response: auditText(answer: outcome.body, secrets: exchange.secrets), status: outcome.status,
+            latencySeconds: outcome.latency, error: outcome.error)
+    }
+
+    func newCallRecord(_ exchange: Exchange, _ outcome: NewOutcome) -> SideCallRecord {
+        let response: String? =
+            outcome.reply.map { redactor.redact($0, secrets: exchange.secrets).text }
+            ?? outcome.replyText.map { redactor.scrubText($0, secrets: exchange.secrets) }
+        return SideCallRecord(
+            exchangeID: exchange.record.id, exchangeStartedAt: exchange.record.startedAt, side: .new,
+            startedAt: outcome.startedAt,
+            request: outcome.request.map { redactor.redact($0, secrets: exchange.secrets).text }, response: response,
+            status: outcome.status, latencySeconds: outcome.latency,
+            error: outcome.error.map { redactor.scrubText($0.description, secrets: exchange.secrets) })
+    }
+
+    func comparisonRecord(_ exchange: Exchange, _ outcome: FieldComparator.Outcome) -> ComparisonRecord {
+        ComparisonRecord(
+            exchangeID: exchange.record.id, exchangeStartedAt: exchange.record.startedAt, flow: flow.name,
+            verdict: outcome.verdict,
+            diff: outcome.diff.map { difference in
+                var difference = difference
+                difference.legacy = difference.legacy.map { redactor.scrub($0, secrets: exchange.secrets) }
+                difference.new = difference.new.map { redactor.scrub($0, secrets: exchange.secrets) }
+                return difference
+            }, comparedAt: Date())
+    }
+
+    /// Both sides' results, compared with the flow's rules. A side that failed decides the verdict first.
+    func compare(legacy: LegacyOutcome, new: NewOutcome) -> FieldComparator.Outcome {
+        guard legacy.succeeded,
+            let document = try? XMLDocument.parse(legacy.body, limits: XMLLimits(maxBytes: 16 << 20, maxDepth: 256))
+        else { return FieldComparator.Outcome(verdict: .legacyError, diff: []) }
+        guard new.succeeded, let reply = new.reply else { return FieldComparator.Outcome(verdict: .newError, diff: []) }
+        return FieldComparator.compare(
+            flow.definition.compare, legacy: XMLMappingSource(document: document, namespaces: flow.namespaces),
+            new: JSONMappingSource(reply))
+    }
+
+    /// On the caller's path: true once the records are durable.
+    func writeBeforeAnswering(_ records: [AuditRecord], exchange: Exchange) async -> Bool {
+        do {
+            try await audit.write(records)
+            return true
+        } catch {
+            logger.critical(
+                "could not record an exchange: answering with a fault",
+                metadata: ["cutover.correlation_id": "\(exchange.record.correlationID)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Off the caller's path: the other side's records.
+    func write(_ records: [AuditRecord], exchange: Exchange) async {
+        do {
+            try await audit.write(records)
+        } catch {
+            logger.critical(
+                "could not record the other side of an exchange",
+                metadata: ["cutover.correlation_id": "\(exchange.record.correlationID)", "error": "\(error)"])
+        }
+    }
+}

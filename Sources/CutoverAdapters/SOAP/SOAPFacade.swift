@@ -1,0 +1,319 @@
+import AsyncHTTPClient
+import CutoverConfig
+import CutoverCore
+import CutoverHTTP
+import CutoverXML
+import Foundation
+import Logging
+import Synchronization
+
+/// One soap flow's facade: callers keep their SOAP client and change only the host.
+///
+/// For each call it reads the flow's live mode, decides who answers (legacy, or the new ERP through the flow's
+/// mapping and response template), calls the other side off the caller's path when the mode asks for it,
+/// compares both results, and audits the exchange with redaction applied. The caller's answer waits for its
+/// own audit records to be durable, never for the other side.
+public struct SOAPFacade: Sendable {
+    public let flow: SOAPFlow
+    let modes: any ModeSource
+    let legacy: LegacySOAPClient
+    let newSide: NewSide?
+    let audit: any AuditSink
+    let offPath: OffPathCalls
+    let redactor: Redactor
+    let logger: Logger
+    let wsdlCache = WSDLCache()
+
+    public init(
+        flow: SOAPFlow, modes: any ModeSource, httpClient: HTTPClient, erp: ERPClient?, audit: any AuditSink,
+        offPath: OffPathCalls, redactor: Redactor, logger: Logger
+    ) {
+        self.flow = flow
+        self.modes = modes
+        self.legacy = LegacySOAPClient(httpClient: httpClient)
+        if let definition = flow.definition.new, let erp {
+            self.newSide = NewSide(definition: definition, client: erp)
+        } else {
+            self.newSide = nil
+        }
+        self.audit = audit
+        self.offPath = offPath
+        self.redactor = redactor
+        var logger = logger
+        logger[metadataKey: "cutover.flow"] = "\(flow.name)"
+        self.logger = logger
+    }
+
+    /// Everything about one call that outlives its parsed document (which stays on the caller's path).
+    struct Exchange: Sendable {
+        var record: ExchangeRecord
+        var version: SOAPEnvelope.Version
+        var body: [UInt8]
+        var legacyHeaders: [(String, String)]
+        var newHeaders: [(String, String)]
+        var secrets: Set<String>
+        /// The caller's request as stored: redacted.
+        var auditedRequest: String
+    }
+
+    public func handle(_ request: FacadeRequest) async -> FacadeResponse {
+        let startedAt = Date()
+        let correlationID = Self.correlationID(request.header("x-correlation-id"))
+        let trace = TraceContext(header: request.header("traceparent")) ?? .random()
+        let setting = modes.setting(of: flow.name)
+        var record = ExchangeRecord(
+            flow: flow.name, kind: .call, correlationID: correlationID, traceID: trace.traceID, setting: setting,
+            servedBy: nil, startedAt: startedAt, payloadSHA256: Digest.sha256Hex(bytes: request.body))
+
+        let envelope: SOAPEnvelope
+        do {
+            envelope = try SOAPEnvelope.parse(request.body, limits: flow.limits)
+        } catch {
+            return await refuse(error, record: record, bytes: request.body.count)
+        }
+        let document = envelope.document
+        let secrets = document.secrets(at: flow.definition.redact, namespaces: flow.namespaces)
+        let key = flow.definition.routingKey.flatMap {
+            (try? document.string($0, namespaces: flow.namespaces))?.trimmingWhitespace()
+        }.flatMap { $0.isEmpty ? nil : $0 }
+        let servedBy = CanaryRouter.servedBy(setting, flow: flow.name, routingKey: key)
+        record.routingKey = key.map { redactor.scrub($0, secrets: secrets) }
+        record.servedBy = servedBy
+        if let operation = envelope.operation { record.attributes["operation"] = operation.name }
+
+        let callsNew = servedBy == .new || setting.mode == .shadow || setting.mode == .canary
+        var prepared: Result<PreparedNewCall, MappingRefusal>?
+        if callsNew {
+            prepared =
+                newSide.map { $0.prepare(from: XMLMappingSource(document: document, namespaces: flow.namespaces)) }
+                ?? .failure(MappingRefusal(message: "the flow has no new side"))
+        }
+        let outgoing = trace.child().header
+        var exchange = Exchange(
+            record: record, version: envelope.version, body: request.body,
+            legacyHeaders: Self.forwardedHeaders(request, traceparent: outgoing, correlationID: correlationID),
+            newHeaders: [("traceparent", outgoing), ("X-Correlation-ID", correlationID)], secrets: secrets,
+            auditedRequest: "")
+
+        switch servedBy {
+        case .legacy:
+            let outcome = await legacy.call(
+                endpoint: flow.legacy.endpoint, body: request.body, headers: exchange.legacyHeaders,
+                timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
+            exchange.auditedRequest = auditText(redacting: document, secrets: secrets)
+            return await servedByLegacy(exchange, outcome: outcome, shadow: prepared)
+        case .new:
+            exchange.auditedRequest = auditText(redacting: document, secrets: secrets)
+            return await servedByNew(exchange, prepared: prepared!)
+        }
+    }
+
+    // MARK: Legacy serves
+
+    private func servedByLegacy(
+        _ exchange: Exchange, outcome: LegacyOutcome, shadow: Result<PreparedNewCall, MappingRefusal>?,
+        fellBackFrom newOutcome: NewOutcome? = nil
+    ) async -> FacadeResponse {
+        var exchange = exchange
+        exchange.record.servedBy = .legacy
+        exchange.record.finishedAt = Date()
+        var records: [AuditRecord] = [.sideCall(legacyCallRecord(exchange, outcome))]
+        if let newOutcome {
+            // In canary/new mode the ERP failed and the flow falls back on legacy: both calls are evidence.
+            exchange.record.attributes["fallback"] = "legacy"
+            records.append(.sideCall(newCallRecord(exchange, newOutcome)))
+            records.append(.comparison(comparisonRecord(exchange, compare(legacy: outcome, new: newOutcome))))
+        } else if let shadow {
+            let submitted = offPath.submit { [self, exchange] in
+                let newOutcome = await callNew(exchange, shadow)
+                await write(
+                    [
+                        .sideCall(newCallRecord(exchange, newOutcome)),
+                        .comparison(comparisonRecord(exchange, compare(legacy: outcome, new: newOutcome))),
+                    ], exchange: exchange)
+            }
+            if !submitted {
+                exchange.record.attributes["not_compared"] = "off-path queue full"
+                exchange.record.verdict = .notCompared
+                records.append(.comparison(comparisonRecord(exchange, FieldComparator.Outcome(verdict: .notCompared, diff: []))))
+            }
+        } else {
+            exchange.record.verdict = .notCompared
+            records.append(.comparison(comparisonRecord(exchange, FieldComparator.Outcome(verdict: .notCompared, diff: []))))
+        }
+        records.insert(.exchange(exchange.record), at: 0)
+        guard await writeBeforeAnswering(records, exchange: exchange) else {
+            return fault(.receiver, "The request could not be recorded; try again later", exchange)
+        }
+        guard outcome.error == nil, let status = outcome.status else {
+            return fault(.receiver, "The purchasing service is unavailable", exchange)
+        }
+        return FacadeResponse(
+            status: status,
+            headers: [
+                ("Content-Type", outcome.contentType ?? exchange.version.contentType),
+                ("X-Correlation-ID", exchange.record.correlationID),
+            ], body: outcome.body)
+    }
+
+    // MARK: New serves
+
+    private func servedByNew(_ exchange: Exchange, prepared: Result<PreparedNewCall, MappingRefusal>) async
+        -> FacadeResponse
+    {
+        var exchange = exchange
+        let outcome = await callNew(exchange, prepared)
+        if !outcome.succeeded, outcome.isUnavailability, flow.definition.new?.fallback == .legacy {
+            let legacyOutcome = await legacy.call(
+                endpoint: flow.legacy.endpoint, body: exchange.body, headers: exchange.legacyHeaders,
+                timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
+            return await servedByLegacy(exchange, outcome: legacyOutcome, shadow: nil, fellBackFrom: outcome)
+        }
+        exchange.record.finishedAt = Date()
+        var records: [AuditRecord] = [.sideCall(newCallRecord(exchange, outcome))]
+        if flow.definition.compare.reverseShadow {
+            let submitted = offPath.submit { [self, exchange] in
+                let legacyOutcome = await legacy.call(
+                    endpoint: flow.legacy.endpoint, body: exchange.body, headers: exchange.legacyHeaders,
+                    timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
+                await write(
+                    [
+                        .sideCall(legacyCallRecord(exchange, legacyOutcome)),
+                        .comparison(comparisonRecord(exchange, compare(legacy: legacyOutcome, new: outcome))),
+                    ], exchange: exchange)
+            }
+            if !submitted { exchange.record.attributes["not_compared"] = "off-path queue full" }
+            if !submitted { exchange.record.verdict = .notCompared }
+        } else {
+            exchange.record.verdict = .notCompared
+        }
+        if exchange.record.verdict == .notCompared {
+            records.append(.comparison(comparisonRecord(exchange, FieldComparator.Outcome(verdict: .notCompared, diff: []))))
+        }
+        records.insert(.exchange(exchange.record), at: 0)
+        guard await writeBeforeAnswering(records, exchange: exchange) else {
+            return fault(.receiver, "The request could not be recorded; try again later", exchange)
+        }
+        guard outcome.succeeded, let reply = outcome.reply else {
+            if case .invalidRequest = outcome.error?.code, outcome.status == nil {
+                return fault(.sender, "The request could not be translated for the purchasing system", exchange)
+            }
+            if let status = outcome.status, (400..<500).contains(status), status != 429 {
+                let code = outcome.error?.erpCode.map { " (\($0))" } ?? ""
+                return fault(.sender, "The purchasing system refused the request\(code)", exchange)
+            }
+            return fault(.receiver, "The purchasing system is unavailable", exchange)
+        }
+        guard let template = flow.template else {
+            return fault(.receiver, "The flow has no response template", exchange)
+        }
+        let body = template.render(reply: reply, responseMap: flow.definition.new?.responseMap ?? [:])
+        return FacadeResponse(
+            status: 200,
+            headers: [
+                ("Content-Type", exchange.version.contentType), ("X-Correlation-ID", exchange.record.correlationID),
+            ], body: Array(body.utf8))
+    }
+
+    func callNew(_ exchange: Exchange, _ prepared: Result<PreparedNewCall, MappingRefusal>?) async -> NewOutcome {
+        switch prepared {
+        case .success(let call)?:
+            return await newSide!.call(call, headers: exchange.newHeaders)
+        case .failure(let refusal)?:
+            return .failed(refusal.message)
+        case nil:
+            return .failed("the flow has no new side")
+        }
+    }
+
+    // MARK: Answers
+
+    private func refuse(_ fault: SOAPFault, record: ExchangeRecord, bytes: Int) async -> FacadeResponse {
+        var record = record
+        record.verdict = .notCompared
+        record.finishedAt = Date()
+        // The body is never stored: what cannot be parsed cannot be redacted.
+        record.attributes["refused"] = fault.reason
+        record.attributes["request_bytes"] = String(bytes)
+        let comparison = ComparisonRecord(
+            exchangeID: record.id, exchangeStartedAt: record.startedAt, flow: record.flow, verdict: .notCompared,
+            diff: [], comparedAt: Date())
+        do {
+            try await audit.write([.exchange(record), .comparison(comparison)])
+        } catch {
+            logger.error(
+                "could not record a refused call",
+                metadata: ["cutover.correlation_id": "\(record.correlationID)", "error": "\(error)"])
+        }
+        logger.info(
+            "refused a call", metadata: ["cutover.correlation_id": "\(record.correlationID)", "reason": "\(fault.reason)"]
+        )
+        var answer = fault
+        answer.correlationID = record.correlationID
+        return Self.response(answer)
+    }
+
+    /// A call that came in too large to read: refused before parsing.
+    public func refuseOversize(_ request: FacadeRequest, bytesRead: Int) async -> FacadeResponse {
+        let record = ExchangeRecord(
+            flow: flow.name, kind: .call, correlationID: Self.correlationID(request.header("x-correlation-id")),
+            traceID: TraceContext(header: request.header("traceparent"))?.traceID,
+            setting: modes.setting(of: flow.name), servedBy: nil, startedAt: Date())
+        return await refuse(
+            SOAPFault(
+                code: .sender, reason: "request larger than \(flow.limits.maxBytes) bytes",
+                version: Self.version(contentType: request.header("content-type"))),
+            record: record, bytes: bytesRead)
+    }
+
+    /// A call that came before this instance was ready: nothing forwarded, nothing to audit yet.
+    public func refuseWhileStarting(_ headers: [String: String]) -> FacadeResponse {
+        return Self.response(
+            SOAPFault(
+                code: .receiver, reason: "Cutover is starting; try again shortly",
+                version: Self.version(contentType: headers["content-type"]),
+                correlationID: Self.correlationID(headers["x-correlation-id"])))
+    }
+
+    /// The SOAP version a request's Content-Type names (SOAP 1.2 is `application/soap+xml`).
+    static func version(contentType: String?) -> SOAPEnvelope.Version {
+        contentType?.contains("soap+xml") == true ? .soap12 : .soap11
+    }
+
+    func fault(_ code: SOAPFault.Code, _ reason: String, _ exchange: Exchange) -> FacadeResponse {
+        Self.response(
+            SOAPFault(code: code, reason: reason, version: exchange.version, correlationID: exchange.record.correlationID))
+    }
+
+    static func response(_ fault: SOAPFault) -> FacadeResponse {
+        FacadeResponse(
+            status: fault.httpStatus,
+            headers: [("Content-Type", fault.version.contentType), ("X-Correlation-ID", fault.correlationID ?? "")],
+            body: Array(fault.body.utf8))
+    }
+
+    /// The caller's correlation id when it is a sane token, else a new one.
+    static func correlationID(_ offered: String?) -> String {
+        if let offered, (1...128).contains(offered.count),
+            offered.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0)) })
+        {
+            return offered
+        }
+        return UUID().uuidString.lowercased()
+    }
+
+    /// What goes to the legacy service besides the body: the caller's SOAPAction, Content-Type and credentials,
+    /// the trace, and the correlation id.
+    static func forwardedHeaders(_ request: FacadeRequest, traceparent: String, correlationID: String)
+        -> [(String, String)]
+    {
+        var headers: [(String, String)] = [
+            ("Content-Type", request.header("content-type") ?? "text/xml; charset=utf-8"),
+            ("traceparent", traceparent), ("X-Correlation-ID", correlationID),
+        ]
+        for name in ["soapaction", "authorization", "tracestate"] {
+            if let value = request.header(name) { headers.append((name == "soapaction" ? "SOAPAction" : name, value)) }
+        }
+        return headers
+    }
+}

@@ -1,0 +1,14 @@
+import CutoverCore
+import CutoverStore
+
+/// The live mode of a flow, read on every exchange. It must answer at once (no I/O).
+public protocol ModeSource: Sendable {
+    func setting(of flow: String) -> ModeSetting
+}
+
+extension FlowStateWatcher: ModeSource {
+    /// A flow whose state is not loaded yet runs as `legacy`: the one mode that cannot surprise anybody.
+    public nonisolated func setting(of flow: String) -> ModeSetting {
+        current(flow)?.setting ?? .legacy
+    }
+}

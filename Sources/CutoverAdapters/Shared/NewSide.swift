@@ -1,0 +1,95 @@
+import CutoverConfig
+import CutoverCore
+import CutoverHTTP
+import Foundation
+import NIOHTTP1
+
+/// The ERP request for one exchange, built on the caller's path from the legacy input.
+struct PreparedNewCall: Sendable {
+    var body: JSONValue
+    var idempotencyKey: String?
+}
+
+/// Why legacy input could not become an ERP request (a value of the wrong type, a missing key).
+struct MappingRefusal: Error, Sendable {
+    var message: String
+}
+
+/// What the new side did with one exchange.
+struct NewOutcome: Sendable {
+    var startedAt: Date
+    var request: JSONValue?
+    var status: Int?
+    var reply: JSONValue?
+    var replyText: String?
+    var latency: Double
+    var error: ERPError?
+
+    var succeeded: Bool { error == nil && reply != nil }
+
+    static func failed(_ reason: String, code: ERPError.Code = .invalidRequest, request: JSONValue? = nil)
+        -> NewOutcome
+    {
+        NewOutcome(
+            startedAt: Date(), request: request, status: nil, reply: nil, replyText: nil, latency: 0,
+            error: ERPError(code: code, message: reason))
+    }
+
+    /// The new side could not be reached or did not cope (as opposed to refusing the request's content): the
+    /// failures a `fallback: legacy` flow falls back on.
+    var isUnavailability: Bool {
+        guard let error else { return false }
+        switch error.code {
+        case .timeout, .transport, .rateLimited, .authentication: return true
+        case .http: return (error.status ?? 500) >= 500
+        case .invalidRequest: return false
+        }
+    }
+}
+
+/// A flow's new side: the mapping from legacy input to an ERP request, and the call itself. Every adapter kind
+/// uses it the same way.
+struct NewSide: Sendable {
+    let definition: NewSideDefinition
+    let client: ERPClient
+
+    /// Builds the body and idempotency key, or says why the input cannot be mapped.
+    func prepare(from source: any MappingSource, builtins: [String: String] = [:])
+        -> Result<PreparedNewCall, MappingRefusal>
+    {
+        let body: JSONValue
+        do {
+            body = try definition.body.map { try BodyMapper.build($0, from: source) } ?? .object([])
+        } catch {
+            return .failure(MappingRefusal(message: "mapping: \(error)"))
+        }
+        var key: String?
+        if let spec = definition.idempotencyKey {
+            guard let rendered = spec.render(from: source, builtins: builtins) else {
+                return .failure(MappingRefusal(message: "mapping: the idempotency key selects nothing"))
+            }
+            key = rendered
+        }
+        return .success(PreparedNewCall(body: body, idempotencyKey: key))
+    }
+
+    func call(_ prepared: PreparedNewCall, headers: [(String, String)]) async -> NewOutcome {
+        let startedAt = Date()
+        let clock = ContinuousClock.now
+        let request = ERPRequest.json(
+            HTTPMethod(rawValue: definition.method.uppercased()), definition.url, body: prepared.body,
+            idempotencyKey: prepared.idempotencyKey, headers: headers,
+            timeout: .milliseconds(definition.timeoutMilliseconds))
+        do {
+            let response = try await client.send(request)
+            let reply = try response.json()
+            return NewOutcome(
+                startedAt: startedAt, request: prepared.body, status: response.status, reply: reply,
+                replyText: response.text, latency: clock.duration(to: .now).seconds, error: nil)
+        } catch {
+            return NewOutcome(
+                startedAt: startedAt, request: prepared.body, status: error.status, reply: nil,
+                replyText: error.responseBody, latency: clock.duration(to: .now).seconds, error: error)
+        }
+    }
+}

@@ -16,6 +16,9 @@ extension HTTPClient {
             decompression: .disabled
         )
         configuration.httpVersion = .http1Only
+        // No tracer until one is configured: with the default no-op tracer AsyncHTTPClient still builds span
+        // attributes for every request.
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 }

@@ -64,7 +64,7 @@ struct FacadeFixture: Sendable {
         await server.offPath.waitUntilIdle()
         let rows = try await client.query(
             """
-            SELECT e.mode, e.served_by, e.routing_key, c.verdict, c.diff::text, e.attributes::text
+            SELECT e.mode, e.served_by, e.routing_key, coalesce(c.verdict, e.verdict), c.diff::text, e.attributes::text
             FROM cutover.exchanges e LEFT JOIN cutover.comparisons c ON c.exchange_id = e.id
             WHERE e.correlation_id = \(correlationID)
             """, logger: TestPostgres.logger)
@@ -89,19 +89,6 @@ struct FacadeFixture: Sendable {
 }
 
 /// A CreatePurchaseOrder call as materials management sends it.
-func purchaseOrderEnvelope(
-    requestID: String, supplier: String = "SUP-1001", mrn: String = "MRN-0042",
-    lines: [(String, String, String)] = [("GLV-NITRILE-M", "4", "BX"), ("SYR-10ML", "100", "EA")]
-) -> String {
-    let lineXML = lines.map {
-        "<po:Line><po:ItemCode>\($0.0)</po:ItemCode><po:Qty>\($0.1)</po:Qty><po:Uom>\($0.2)</po:Uom></po:Line>"
-    }.joined()
-    return """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:po="urn:example:purchasing:v1">\
-        <soap:Body><po:CreatePurchaseOrder><po:PurchaseOrder><po:RequestId>\(requestID)</po:RequestId>\
-        <po:SupplierId>\(supplier)</po:SupplierId><po:OrderDate>2026-11-25</po:OrderDate>\
-        <po:PatientMRN>\(mrn)</po:PatientMRN>\(lineXML)</po:PurchaseOrder></po:CreatePurchaseOrder></soap:Body>\
-        </soap:Envelope>
-        """
+func purchaseOrderEnvelope(requestID: String, supplier: String = "SUP-1001", mrn: String = "MRN-0042") -> String {
+    PurchaseOrderTraffic.envelope(requestID: requestID, supplier: supplier, mrn: mrn)
 }

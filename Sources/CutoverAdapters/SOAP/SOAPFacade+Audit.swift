@@ -3,9 +3,10 @@ import CutoverXML
 import Foundation
 
 extension SOAPFacade {
-    /// The document as stored: redacted in place (its original bytes have already gone to the legacy side).
-    func auditText(redacting document: XMLDocument, secrets: Set<String>) -> String {
-        guard !flow.definition.redact.isEmpty || !secrets.isEmpty else { return document.serialized() }
+    /// The caller's request as stored, redacted. `bytes` went to the legacy side unchanged; `document` is their
+    /// parse, redacted in place when the text cannot be redacted as text.
+    func auditText(request bytes: [UInt8], document: XMLDocument, secrets: Set<String>) -> String {
+        if let text = Self.scrubbedAsText(bytes, secrets: secrets, redactor: redactor) { return text }
         document.redact(paths: flow.definition.redact, namespaces: flow.namespaces, secrets: secrets, with: redactor)
         return document.serialized()
     }
@@ -14,10 +15,25 @@ extension SOAPFacade {
     func auditText(answer bytes: [UInt8], secrets: Set<String>) -> String? {
         guard !bytes.isEmpty else { return nil }
         guard !flow.definition.redact.isEmpty || !secrets.isEmpty else { return String(decoding: bytes, as: UTF8.self) }
+        if let text = Self.scrubbedAsText(bytes, secrets: secrets, redactor: redactor) { return text }
         guard let document = try? XMLDocument.parse(bytes, limits: XMLLimits(maxBytes: 16 << 20, maxDepth: 256)) else {
             return "[withheld: \(bytes.count) bytes that are not XML cannot be redacted]"
         }
-        return auditText(redacting: document, secrets: secrets)
+        document.redact(paths: flow.definition.redact, namespaces: flow.namespaces, secrets: secrets, with: redactor)
+        return document.serialized()
+    }
+
+    /// Redaction without a parse, when it is provably complete: every secret is long enough to be replaced as text
+    /// (four characters or more) and the XML has no entity or character references and no CDATA, so each secret
+    /// appears in the bytes exactly as its parsed value. Nil when the document must be redacted node by node.
+    static func scrubbedAsText(_ bytes: [UInt8], secrets: Set<String>, redactor: Redactor) -> String? {
+        // The redact paths selected nothing in the request: there is nothing to hide.
+        if secrets.isEmpty { return String(decoding: bytes, as: UTF8.self) }
+        guard secrets.allSatisfy({ $0.count >= 4 }) else { return nil }
+        guard !bytes.contains(UInt8(ascii: "&")) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard !text.contains("<![CDATA[") else { return nil }
+        return redactor.scrubText(text, secrets: secrets)
     }
 
     func legacyCallRecord(_ exchange: Exchange, _ outcome: LegacyOutcome) -> SideCallRecord {

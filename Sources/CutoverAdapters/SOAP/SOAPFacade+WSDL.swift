@@ -31,8 +31,11 @@ extension SOAPFacade {
         var bytes = wsdlCache.get()
         if bytes == nil {
             do {
-                let fetched = try await legacy.fetch(
-                    flow.legacy.endpoint + "?wsdl", timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
+                let source = flow.legacy.wsdl ?? flow.legacy.endpoint + "?wsdl"
+                let fetched =
+                    source.hasPrefix("http://") || source.hasPrefix("https://")
+                    ? try await legacy.fetch(source, timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
+                    : Array(try Data(contentsOf: URL(fileURLWithPath: source)))
                 wsdlCache.put(fetched)
                 bytes = fetched
             } catch {

@@ -100,10 +100,10 @@ public struct SOAPFacade: Sendable {
             let outcome = await legacy.call(
                 endpoint: flow.legacy.endpoint, body: request.body, headers: exchange.legacyHeaders,
                 timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
-            exchange.auditedRequest = auditText(redacting: document, secrets: secrets)
+            exchange.auditedRequest = auditText(request: request.body, document: document, secrets: secrets)
             return await servedByLegacy(exchange, outcome: outcome, shadow: prepared)
         case .new:
-            exchange.auditedRequest = auditText(redacting: document, secrets: secrets)
+            exchange.auditedRequest = auditText(request: request.body, document: document, secrets: secrets)
             return await servedByNew(exchange, prepared: prepared!)
         }
     }
@@ -135,11 +135,10 @@ public struct SOAPFacade: Sendable {
             if !submitted {
                 exchange.record.attributes["not_compared"] = "off-path queue full"
                 exchange.record.verdict = .notCompared
-                records.append(.comparison(comparisonRecord(exchange, FieldComparator.Outcome(verdict: .notCompared, diff: []))))
             }
         } else {
+            // Nothing else will compare it: the verdict is final and lives on the exchange row.
             exchange.record.verdict = .notCompared
-            records.append(.comparison(comparisonRecord(exchange, FieldComparator.Outcome(verdict: .notCompared, diff: []))))
         }
         records.insert(.exchange(exchange.record), at: 0)
         guard await writeBeforeAnswering(records, exchange: exchange) else {
@@ -182,13 +181,12 @@ public struct SOAPFacade: Sendable {
                         .comparison(comparisonRecord(exchange, compare(legacy: legacyOutcome, new: outcome))),
                     ], exchange: exchange)
             }
-            if !submitted { exchange.record.attributes["not_compared"] = "off-path queue full" }
-            if !submitted { exchange.record.verdict = .notCompared }
+            if !submitted {
+                exchange.record.attributes["not_compared"] = "off-path queue full"
+                exchange.record.verdict = .notCompared
+            }
         } else {
             exchange.record.verdict = .notCompared
-        }
-        if exchange.record.verdict == .notCompared {
-            records.append(.comparison(comparisonRecord(exchange, FieldComparator.Outcome(verdict: .notCompared, diff: []))))
         }
         records.insert(.exchange(exchange.record), at: 0)
         guard await writeBeforeAnswering(records, exchange: exchange) else {
@@ -235,11 +233,8 @@ public struct SOAPFacade: Sendable {
         // The body is never stored: what cannot be parsed cannot be redacted.
         record.attributes["refused"] = fault.reason
         record.attributes["request_bytes"] = String(bytes)
-        let comparison = ComparisonRecord(
-            exchangeID: record.id, exchangeStartedAt: record.startedAt, flow: record.flow, verdict: .notCompared,
-            diff: [], comparedAt: Date())
         do {
-            try await audit.write([.exchange(record), .comparison(comparison)])
+            try await audit.write([.exchange(record)])
         } catch {
             logger.error(
                 "could not record a refused call",
@@ -299,7 +294,7 @@ public struct SOAPFacade: Sendable {
         {
             return offered
         }
-        return UUID().uuidString.lowercased()
+        return UUID.random().uuidString.lowercased()
     }
 
     /// What goes to the legacy service besides the body: the caller's SOAPAction, Content-Type and credentials,

@@ -1,3 +1,4 @@
+import CutoverCore
 import Foundation
 
 /// The key behind redaction tokens. Every instance serving a flow must use the same key, or the same MRN would
@@ -26,7 +27,7 @@ public enum RedactionKey {
         let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-            let text = key.map { String(format: "%02x", $0) }.joined() + "\n"
+            let text = Digest.hex(key) + "\n"
             guard FileManager.default.createFile(
                 atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
             else { throw Failure(description: "cannot write \(path)") }

@@ -11,11 +11,15 @@ public struct SOAPLegacy: Sendable, Hashable {
     public var timeoutMilliseconds: Int
     /// The path the facade serves, usually the legacy path unchanged.
     public var listenPath: String
+    /// Where the legacy WSDL comes from: an http(s) URL, or a file (resolved against the adapter file); nil means
+    /// `endpoint?wsdl`.
+    public var wsdl: String?
 
-    public init(endpoint: String, timeoutMilliseconds: Int = 5000, listenPath: String) {
+    public init(endpoint: String, timeoutMilliseconds: Int = 5000, listenPath: String, wsdl: String? = nil) {
         self.endpoint = endpoint
         self.timeoutMilliseconds = timeoutMilliseconds
         self.listenPath = listenPath
+        self.wsdl = wsdl
     }
 }
 

@@ -23,8 +23,18 @@ extension FlowParser {
         if let path, !path.hasPrefix("/") {
             sink.error("listen.path must start with '/'", at: listen.node("path")?.mark)
         }
+        var wsdl = legacy.string("wsdl")
+        if let given = wsdl, !(given.hasPrefix("http://") || given.hasPrefix("https://")) {
+            let resolved = given.hasPrefix("/") ? given : URL(fileURLWithPath: baseDirectory).appendingPathComponent(given).path
+            if !FileManager.default.fileExists(atPath: resolved) {
+                sink.error(
+                    "legacy.wsdl '\(given)' does not exist", at: legacy.node("wsdl")?.mark,
+                    hint: "an http(s) URL, or a path relative to the adapter file")
+            }
+            wsdl = resolved
+        }
         guard let endpoint, let path else { return nil }
-        return .soap(SOAPLegacy(endpoint: endpoint, timeoutMilliseconds: timeout, listenPath: path))
+        return .soap(SOAPLegacy(endpoint: endpoint, timeoutMilliseconds: timeout, listenPath: path, wsdl: wsdl))
     }
 
     private func parseFileDropLegacy(_ top: MappingReader) -> LegacyDefinition? {

@@ -24,7 +24,7 @@ public struct ExchangeRecord: Sendable, Hashable, Codable {
     public var attributes: [String: String]
 
     public init(
-        id: UUID = UUID(), flow: String, kind: ExchangeKind, parentID: UUID? = nil, correlationID: String,
+        id: UUID = .random(), flow: String, kind: ExchangeKind, parentID: UUID? = nil, correlationID: String,
         traceID: String? = nil, routingKey: String? = nil, setting: ModeSetting, servedBy: Side?,
         startedAt: Date, finishedAt: Date? = nil, payloadSHA256: String? = nil, verdict: Verdict? = nil,
         attributes: [String: String] = [:]
@@ -98,7 +98,7 @@ public struct ComparisonRecord: Sendable, Hashable, Codable {
     public var replayOf: UUID?
 
     public init(
-        id: UUID = UUID(), exchangeID: UUID, exchangeStartedAt: Date, flow: String, verdict: Verdict,
+        id: UUID = .random(), exchangeID: UUID, exchangeStartedAt: Date, flow: String, verdict: Verdict,
         diff: [FieldDiff], comparedAt: Date, replayOf: UUID? = nil
     ) {
         self.id = id

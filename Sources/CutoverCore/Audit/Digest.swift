@@ -10,7 +10,8 @@ public enum Digest {
         hex(SHA256.hash(data: Array(bytes)))
     }
 
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
+    /// Lower-case hex of `bytes` (Foundation's `String(format:)` costs microseconds per byte on Linux).
+    public static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)

@@ -16,7 +16,7 @@ public struct Redactor: Sendable {
     /// `redacted:` and the first 24 hex digits of HMAC-SHA256(key, value).
     public func token(for value: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array(value.utf8), using: key)
-        return "redacted:" + mac.prefix(12).map { String(format: "%02x", $0) }.joined()
+        return "redacted:" + Digest.hex(mac.prefix(12))
     }
 
     /// `value` itself when it is not one of `secrets`, else its token.
@@ -26,11 +26,39 @@ public struct Redactor: Sendable {
 
     /// Free text with every occurrence of each secret (of four characters or more) replaced by its token.
     public func scrubText(_ text: String, secrets: Set<String>) -> String {
-        var result = text
-        for secret in secrets where secret.count >= 4 && result.contains(secret) {
-            result = result.replacingOccurrences(of: secret, with: token(for: secret))
+        var bytes = Array(text.utf8)
+        var changed = false
+        for secret in secrets where secret.count >= 4 {
+            changed = Self.replaceAll(in: &bytes, Array(secret.utf8), with: Array(token(for: secret).utf8)) || changed
         }
-        return result
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
+    /// Replaces every occurrence of `needle` in `bytes`; true when there was one.
+    static func replaceAll(in bytes: inout [UInt8], _ needle: [UInt8], with replacement: [UInt8]) -> Bool {
+        guard !needle.isEmpty, bytes.count >= needle.count else { return false }
+        var output: [UInt8] = []
+        var index = 0
+        var runStart = 0
+        var found = false
+        let first = needle[0]
+        let last = bytes.count - needle.count
+        while index <= last {
+            if bytes[index] == first, bytes[index..<index + needle.count].elementsEqual(needle) {
+                if !found { output.reserveCapacity(bytes.count + replacement.count) }
+                found = true
+                output.append(contentsOf: bytes[runStart..<index])
+                output.append(contentsOf: replacement)
+                index += needle.count
+                runStart = index
+            } else {
+                index += 1
+            }
+        }
+        guard found else { return false }
+        output.append(contentsOf: bytes[runStart...])
+        bytes = output
+        return true
     }
 
     /// A JSON document with every scalar equal to one of `secrets` replaced by its token.

@@ -39,8 +39,14 @@ public struct TraceContext: Sendable, Hashable {
 
     public var header: String { "00-\(traceID)-\(parentID)-\(flags)" }
 
+    /// `bytes` random bytes (a multiple of 8) as hex, eight bytes per call to the system generator.
     static func randomHex(_ bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes)
+        while out.count < bytes {
+            withUnsafeBytes(of: generator.next() as UInt64) { out.append(contentsOf: $0) }
+        }
+        return Digest.hex(out.prefix(bytes))
     }
 }

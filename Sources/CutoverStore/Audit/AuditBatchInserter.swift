@@ -5,15 +5,13 @@ import NIOCore
 import PostgresNIO
 import Synchronization
 
-/// Writes one batch of audit records in one transaction: COPY into per-connection staging tables, then
-/// `INSERT … SELECT … ON CONFLICT DO NOTHING` into the partitioned audit tables.
+/// Writes one batch of audit records as one statement: each table's rows as a JSON array, inserted with
+/// `json_populate_recordset … ON CONFLICT DO NOTHING` (a record sent twice is stored once).
 final class AuditBatchInserter: Sendable {
     let client: PostgresClient
     let logger: Logger
     /// Months (UTC, `year * 100 + month`) whose partitions are known to exist.
     private let knownMonths = Mutex<Set<Int64>>([])
-    /// Pool connections (by id) that already have their staging tables.
-    private let preparedConnections = Mutex<Set<Int>>([])
 
     init(client: PostgresClient, logger: Logger) {
         self.client = client
@@ -36,76 +34,38 @@ final class AuditBatchInserter: Sendable {
 
     private func insertOnce(_ records: [AuditRecord]) async throws {
         try await ensurePartitions(for: records)
-        var exchanges = ByteBuffer()
-        var sideCalls = ByteBuffer()
-        var comparisons = ByteBuffer()
-        for record in records {
-            switch record {
-            case .exchange(let row): CopyTextEncoder.append(row, to: &exchanges)
-            case .sideCall(let row): CopyTextEncoder.append(row, to: &sideCalls)
-            case .comparison(let row): CopyTextEncoder.append(row, to: &comparisons)
-            }
-        }
-        let tables = zip(Self.tables, [exchanges, sideCalls, comparisons]).filter { $0.1.readableBytes > 0 }
-        try await client.withConnection { connection in
-            try await prepareStaging(on: connection)
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                for (table, rows) in tables {
-                    try await connection.copyFrom(table: table.stage, columns: table.columns, logger: logger) {
-                        writer in
-                        try await writer.write(rows)
-                    }
-                }
-                // One statement inserts every staged row into the audit tables; the staging tables empty at commit.
-                try await connection.query(Self.moveStatement(tables.map(\.0)), logger: logger)
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
-        }
+        let rows = AuditRowsJSON(records)
+        guard !rows.isEmpty else { return }
+        var binds = PostgresBindings(capacity: 3)
+        binds.append(rows.exchanges)
+        binds.append(rows.sideCalls)
+        binds.append(rows.comparisons)
+        // One statement, so one round trip and one implicit transaction: all of the batch or none of it.
+        try await client.query(PostgresQuery(unsafeSQL: Self.insertStatement, binds: binds), logger: logger)
     }
 
-    /// A staging table per audit table, in each connection's temporary schema.
+    /// `WITH e AS (INSERT … SELECT … FROM json_populate_recordset(NULL::table, $n) ON CONFLICT DO NOTHING), …`.
+    /// Identifiers are the constants below, never input.
+    static let insertStatement: String = {
+        let parts = tables.enumerated().map { index, table in
+            let columns = table.columns.joined(separator: ", ")
+            return "i\(index) AS (INSERT INTO \(table.target) (\(columns)) SELECT \(columns) "
+                + "FROM json_populate_recordset(NULL::\(table.target), $\(index + 1)::json) ON CONFLICT DO NOTHING)"
+        }
+        return "WITH " + parts.joined(separator: ", ") + " SELECT 1"
+    }()
+
+    /// An audit table and the columns Cutover writes (the rest have defaults).
     struct Table: Sendable {
-        var stage: String
         var target: String
         var columns: [String]
     }
 
     static let tables = [
-        Table(stage: "cutover_stage_exchanges", target: "cutover.exchanges", columns: CopyTextEncoder.exchangeColumns),
-        Table(
-            stage: "cutover_stage_side_calls", target: "cutover.side_calls", columns: CopyTextEncoder.sideCallColumns),
-        Table(
-            stage: "cutover_stage_comparisons", target: "cutover.comparisons",
-            columns: CopyTextEncoder.comparisonColumns),
+        Table(target: "cutover.exchanges", columns: CopyTextEncoder.exchangeColumns),
+        Table(target: "cutover.side_calls", columns: CopyTextEncoder.sideCallColumns),
+        Table(target: "cutover.comparisons", columns: CopyTextEncoder.comparisonColumns),
     ]
-
-    /// `WITH i0 AS (INSERT INTO target (cols) SELECT cols FROM stage ON CONFLICT DO NOTHING), … SELECT 1`.
-    /// Identifiers are the constants above, never input.
-    static func moveStatement(_ tables: [Table]) -> PostgresQuery {
-        let parts = tables.enumerated().map { index, table in
-            let columns = table.columns.joined(separator: ", ")
-            return
-                "i\(index) AS (INSERT INTO \(table.target) (\(columns)) SELECT \(columns) FROM \(table.stage) ON CONFLICT DO NOTHING)"
-        }
-        return PostgresQuery(unsafeSQL: "WITH " + parts.joined(separator: ", ") + " SELECT 1")
-    }
-
-    /// Creates the staging tables once per connection. `ON COMMIT DELETE ROWS` empties them at each commit with a
-    /// file truncation: no dead tuples (temp tables are never vacuumed) and no TRUNCATE command per batch.
-    private func prepareStaging(on connection: PostgresConnection) async throws {
-        guard !preparedConnections.withLock({ $0.contains(connection.id) }) else { return }
-        for table in Self.tables {
-            try await connection.query(
-                "CREATE TEMP TABLE IF NOT EXISTS \(unescaped: table.stage) (LIKE \(unescaped: table.target) INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
-                logger: logger
-            )
-        }
-        preparedConnections.withLock { _ = $0.insert(connection.id) }
-    }
 
     private func ensurePartitions(for records: [AuditRecord]) async throws {
         var missing: [Int64: Date] = [:]

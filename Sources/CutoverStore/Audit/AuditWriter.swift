@@ -111,7 +111,7 @@ public actor AuditWriter: Service {
                 await withCheckedContinuation { workWaiters.append($0) }
                 continue
             }
-            if pendingRecords < configuration.maxBatchRecords, !shuttingDown {
+            if configuration.maxBatchDelay > .zero, pendingRecords < configuration.maxBatchRecords, !shuttingDown {
                 // The batching window: let a partial batch fill for a moment.
                 try? await Task.sleep(for: configuration.maxBatchDelay)
             }

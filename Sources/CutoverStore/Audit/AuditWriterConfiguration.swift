@@ -3,10 +3,11 @@ public struct AuditWriterConfiguration: Sendable {
     /// Where batches go while PostgreSQL is unreachable. One directory per instance is simplest; segments of
     /// another live process are never touched.
     public var spoolDirectory: String
-    /// Largest batch written with one COPY.
+    /// Largest batch written with one statement.
     public var maxBatchRecords: Int = 2_000
-    /// How long a partial batch waits for more records.
-    public var maxBatchDelay: Duration = .microseconds(500)
+    /// How long a partial batch waits for more records. Zero (the default): a free flusher takes whatever is
+    /// pending at once; batches still grow under load, because records gather while every flusher is busy.
+    public var maxBatchDelay: Duration = .zero
     /// Pending records are split among free flushers, but no batch is made smaller than this.
     public var minimumSplitRecords: Int = 64
     /// Batches written to PostgreSQL at once.

@@ -152,6 +152,8 @@ enum JSONText {
 
     /// A JSON string literal for jsonb, which cannot hold NUL (U+0000 becomes U+FFFD).
     static func string(_ text: String) -> String {
-        JSONValue.quoted(text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text)
+        var out: [UInt8] = []
+        JSONValue.quote(text, into: &out, replacingNUL: true)
+        return String(decoding: out, as: UTF8.self)
     }
 }

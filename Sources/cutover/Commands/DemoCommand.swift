@@ -1,11 +1,18 @@
+import AsyncHTTPClient
 import ArgumentParser
+import CutoverAdapters
 import CutoverConfig
 import CutoverCore
+import CutoverServer
+import CutoverSimulators
 import CutoverStore
 import Foundation
+import Logging
+import PostgresNIO
 
-/// The healthcare scenario end to end. At this stage it brings up the audit store and flow state, seeds the demo's
-/// three flows from `adapters/`, walks purchase orders through a shadow move and a rollback, and shows the history.
+/// The healthcare scenario end to end, on embedded defaults: the legacy PurchaseOrderService and the cloud ERP
+/// (simulated), Cutover's facade in front, and purchase orders driven through legacy → shadow → canary 25% → new
+/// → rollback, with what happened at each step read back from the audit store.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -14,51 +21,157 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var config: ConfigOption
 
+    static let flow = "purchase-order-create"
+    /// The ERP prices one supplier's orders 0.50 higher: the parallel run must catch it.
+    static let divergentSupplier = "SUP-1007"
+
     func run() async throws {
         let context = CLIContext(logLevel: .warning)
         let step = DemoNarrator()
         step.phase("Loading the adapters in \(config.directory)/")
-        let definitions = try context.loadAdapters(config.directory)
-        for definition in definitions {
-            step.say("\(definition.flow): \(definition.kind.rawValue) flow owned by \(definition.owner ?? "nobody")")
-        }
+        _ = try context.loadAdapters(config.directory)
         step.phase(
             "Starting the audit store (\(context.environment["DATABASE_URL"] == nil ? "embedded PostgreSQL under \(context.home)/postgres" : "DATABASE_URL"))"
         )
-        let (states, history) = try await context.withDatabase { client, url in
-            step.say("PostgreSQL at \(url), migrations applied")
-            let store = FlowStateStore(client: client, logger: context.logger)
-            let created = try await store.seed(definitions.map { ($0.flow, $0.initialMode, $0.sourceFile) })
-            step.say(
-                created.isEmpty ? "flows already known; live modes kept" : "seeded \(created.joined(separator: ", "))")
-            let flow = "purchase-order-create"
-            if let current = try await store.state(flow), current.setting != .legacy {
-                try await store.rollback(flow, actor: "demo", reason: "demo starts from legacy")
+        let (url, release) = try context.resolveDatabase()
+        defer { release() }
+        step.say("PostgreSQL at \(url)")
+        var erpKnobs = ERPSimulatorKnobs()
+        erpKnobs.divergences = ["totalAmountIncludingTax": "+0.50"]
+        erpKnobs.divergeVendors = [Self.divergentSupplier]
+        let redactionKey = try context.redactionKey()
+        let logger = context.logger
+        let directory = config.directory
+        try await withSimulators(database: url, erpKnobs: erpKnobs, logger: logger) { simulators in
+            step.phase("Starting the simulated legacy PurchaseOrderService and cloud ERP")
+            step.say("legacy SOAP service  \(simulators.legacyURL)\(LegacySOAPSimulator.path) (orders in schema legacy_po)")
+            step.say("cloud ERP (BC v2.0)  \(simulators.erpURL)/api/v2.0, prices \(Self.divergentSupplier) 0.50 higher")
+            let flows = try AdapterLoader(environment: context.environment.merging(simulators.adapterEnvironment) { $1 })
+                .load(directory: directory)
+            let server = CutoverServer(
+                configuration: .init(
+                    host: "127.0.0.1", port: 0, database: url, home: context.home, flows: flows,
+                    redactionKey: redactionKey),
+                logger: logger)
+            try await server.withRunning { running in
+                step.say("Cutover's facade     http://127.0.0.1:\(running.port)\(LegacySOAPSimulator.path)")
+                try await PostgresClient.withClient(url, logger: context.quietPoolLogger) { client in
+                    let scenario = DemoScenario(
+                        step: step, running: running, simulators: simulators, client: client, logger: logger)
+                    try await scenario.play()
+                }
             }
-            step.phase("Moving \(flow) to shadow: legacy keeps answering, the ERP is called beside it")
-            let shadow = try await store.change(
-                flow, to: ModeSetting(mode: .shadow), actor: "demo", reason: "start the parallel run")
-            step.say("\(shadow.from?.description ?? "-") → \(shadow.to), version \(shadow.version)")
-            step.phase("Trying to jump straight to new")
-            do {
-                try await store.change(flow, to: ModeSetting(mode: .new), actor: "demo", reason: "skip ahead")
-            } catch let error as FlowStateError {
-                step.say("refused: \(error.message)")
-            }
-            step.phase("Rolling \(flow) back to legacy")
-            let rollback = try await store.rollback(flow, actor: "demo", reason: "demo rollback drill")
-            step.say("\(rollback.from?.description ?? "-") → \(rollback.to), version \(rollback.version)")
-            return (try await store.all(), try await store.history(flow, limit: 10))
         }
+        step.done("Demo finished. Next: cutover flow list, cutover flow history \(Self.flow), cutover sim")
+    }
+}
+
+/// The phases of the demo, each driven through the real facade and read back from the audit store.
+struct DemoScenario: Sendable {
+    let step: DemoNarrator
+    let running: CutoverServer.Running
+    let simulators: RunningSimulators
+    let client: PostgresClient
+    let logger: Logger
+    var flow: String { DemoCommand.flow }
+
+    func play() async throws {
+        let store = FlowStateStore(client: client, logger: logger)
+        if try await store.state(flow)?.setting != .legacy {
+            try await store.rollback(flow, actor: "demo", reason: "demo starts from legacy")
+            try await waitForMode(.legacy)
+        }
+        let http = HTTPClient.cutover()
+        do {
+            try await phases(store: store, traffic: PurchaseOrderTraffic(
+                httpClient: http, url: "http://127.0.0.1:\(running.port)\(LegacySOAPSimulator.path)"))
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
         step.phase("Flows")
         print(
             TableFormat.render(
                 header: ["FLOW", "MODE", "VERSION", "BY", "REASON"],
-                rows: states.map { [$0.flow, $0.setting.description, String($0.version), $0.changedBy, $0.reason] }
-            ))
-        step.phase("History of purchase-order-create")
-        print(FlowHistory.render(history))
-        step.done("Demo finished. Next: cutover flow list, cutover flow history FLOW, cutover validate")
+                rows: try await store.all().map {
+                    [$0.flow, $0.setting.description, String($0.version), $0.changedBy, $0.reason]
+                }))
+        step.phase("History of \(flow)")
+        print(FlowHistory.render(try await store.history(flow, limit: 10)))
+    }
+
+    private func phases(store: FlowStateStore, traffic: PurchaseOrderTraffic) async throws {
+        let suppliers = SimulatorCatalog.suppliers.map(\.number)
+        let run = String(Int(Date().timeIntervalSince1970))
+
+        step.phase("legacy: Cutover is a transparent, audited wrapper")
+        try await drive(traffic, suppliers, tag: "\(run)-L")
+
+        step.phase("shadow: legacy answers; the ERP gets the same orders off the callers' path")
+        try await change(store, ModeSetting(mode: .shadow), "start the parallel run")
+        try await drive(traffic, suppliers + suppliers, tag: "\(run)-S")
+
+        step.phase("canary 25%: a stable quarter of suppliers is served by the ERP")
+        try await change(store, ModeSetting(mode: .canary, percent: 25), "first suppliers on the ERP")
+        try await drive(traffic, suppliers + suppliers, tag: "\(run)-C")
+
+        step.phase("new: the ERP answers every call, rendered as the legacy answer")
+        try await change(store, ModeSetting(mode: .new), "all suppliers on the ERP")
+        let legacyCalls = simulators.legacy.calls
+        try await drive(traffic, suppliers, tag: "\(run)-N")
+        step.say("legacy service calls during this phase: \(simulators.legacy.calls - legacyCalls)")
+
+        step.phase("rollback: one command, every instance back on legacy within a second")
+        let rollback = try await store.rollback(flow, actor: "demo", reason: "demo rollback drill")
+        try await waitForMode(.legacy)
+        step.say("\(rollback.from?.description ?? "-") → \(rollback.to), version \(rollback.version)")
+        try await drive(traffic, Array(suppliers.prefix(4)), tag: "\(run)-R")
+
+        step.phase("Refused: a forward skip needs --force")
+        do {
+            try await store.change(flow, to: ModeSetting(mode: .new), actor: "demo", reason: "skip ahead")
+        } catch let error as FlowStateError {
+            step.say("legacy → new refused: \(error.message)")
+        }
+    }
+
+    private func change(_ store: FlowStateStore, _ setting: ModeSetting, _ reason: String) async throws {
+        let change = try await store.change(flow, to: setting, actor: "demo", reason: reason)
+        try await waitForMode(setting)
+        step.say("\(change.from?.description ?? "-") → \(change.to), version \(change.version): \(reason)")
+    }
+
+    /// Waits (polling the server's own view, at most 5 s) until the facade runs in `setting`.
+    private func waitForMode(_ setting: ModeSetting) async throws {
+        let end = ContinuousClock.now + .seconds(5)
+        while running.modes.setting(of: flow) != setting, ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Sends one order per supplier listed, then reports what the callers got and what the audit store holds.
+    private func drive(_ traffic: PurchaseOrderTraffic, _ suppliers: [String], tag: String) async throws {
+        let since = Date()
+        let calls = suppliers.enumerated().map { (requestID: "MM-\(tag)-\($0.offset + 1)", supplier: $0.element) }
+        let answers = await traffic.send(calls)
+        await running.offPath.waitUntilIdle()
+        let ok = answers.filter { $0.status == 200 }.count
+        let totals = Dictionary(grouping: answers.compactMap(\.total), by: { $0 }).mapValues(\.count)
+        step.say(
+            "\(answers.count) purchase orders sent, \(ok) answered 200; totals seen: "
+                + totals.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        let audit = AuditQueries(client: client, logger: logger)
+        let tallies = try await audit.tally(flow: flow, since: since).filter { $0.mode != "" }
+        for tally in tallies {
+            step.say(
+                "audit: \(tally.count) in \(tally.mode), served by \(tally.servedBy ?? "nobody"), verdict \(tally.verdict ?? "pending")"
+            )
+        }
+        for mismatch in try await audit.mismatches(flow: flow, since: since, limit: 2) {
+            let fields = mismatch.diff.map { "\($0.path): legacy \($0.legacy ?? "-") vs new \($0.new ?? "-")" }
+            step.say("mismatch on \(mismatch.routingKey ?? "?"): \(fields.joined(separator: "; "))")
+        }
     }
 }
 

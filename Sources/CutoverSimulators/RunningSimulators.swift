@@ -22,16 +22,21 @@ public struct RunningSimulators: Sendable {
 }
 
 /// Runs `body` with the legacy SOAP simulator (orders in schema `legacy_po` of `database`, or in memory when nil)
-/// and the ERP simulator, stopping both afterwards.
+/// and the ERP simulator on free loopback ports, stopping both gracefully afterwards.
 public func withSimulators<T: Sendable>(
     database: DatabaseURL? = nil, erpKnobs: ERPSimulatorKnobs = ERPSimulatorKnobs(),
+    legacyKnobs: LegacySOAPSimulator.Knobs = LegacySOAPSimulator.Knobs(), logger: Logger? = nil,
     _ body: @Sendable (RunningSimulators) async throws -> T
 ) async throws -> T {
-    let logger = quietLogger("simulators")
+    let logger = logger ?? {
+        var quiet = Logger(label: "simulators")
+        quiet.logLevel = .warning
+        return quiet
+    }()
     let client = try database.map { PostgresClient(configuration: try $0.clientConfiguration(), backgroundLogger: logger) }
     let store: any LegacyPurchaseOrderStore =
         client.map { PostgresLegacyStore(client: $0, logger: logger) } ?? InMemoryLegacyStore()
-    let legacy = LegacySOAPSimulator(store: store, logger: logger)
+    let legacy = LegacySOAPSimulator(store: store, knobs: legacyKnobs, logger: logger)
     let erp = ERPSimulator(knobs: erpKnobs, logger: logger)
     let (ports, portSink) = AsyncStream.makeStream(of: (String, Int).self)
     var services: [any Service] = client.map { [$0] } ?? []

@@ -1,0 +1,67 @@
+import CutoverCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Read-only questions to the audit store. An exchange's verdict is its latest comparison's, else the verdict
+/// recorded on the exchange itself; an exchange whose other side is still being called has none yet.
+public struct AuditQueries: Sendable {
+    public struct Tally: Sendable, Hashable {
+        public var mode: String
+        public var servedBy: String?
+        public var verdict: String?
+        public var count: Int
+    }
+
+    public struct Mismatch: Sendable, Hashable {
+        public var correlationID: String
+        public var routingKey: String?
+        public var diff: [FieldDiff]
+    }
+
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Exchanges of `flow` since `since`, counted by mode, serving side and verdict.
+    public func tally(flow: String, since: Date) async throws -> [Tally] {
+        let rows = try await client.query(
+            """
+            SELECT e.mode, e.served_by, coalesce(c.verdict, e.verdict), count(*)::int
+            FROM cutover.exchanges e
+            LEFT JOIN LATERAL (
+                SELECT verdict FROM cutover.comparisons c
+                WHERE c.exchange_id = e.id AND c.exchange_started_at = e.started_at
+                ORDER BY c.compared_at DESC LIMIT 1) c ON true
+            WHERE e.flow = \(flow) AND e.started_at >= \(since)
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            """, logger: logger)
+        var tallies: [Tally] = []
+        for try await (mode, servedBy, verdict, count) in rows.decode((String, String?, String?, Int).self) {
+            tallies.append(Tally(mode: mode, servedBy: servedBy, verdict: verdict, count: count))
+        }
+        return tallies
+    }
+
+    /// The latest mismatches of `flow` since `since`, newest first.
+    public func mismatches(flow: String, since: Date, limit: Int = 10) async throws -> [Mismatch] {
+        let rows = try await client.query(
+            """
+            SELECT e.correlation_id, e.routing_key, c.diff::text
+            FROM cutover.comparisons c
+            JOIN cutover.exchanges e ON e.id = c.exchange_id AND e.started_at = c.exchange_started_at
+            WHERE c.flow = \(flow) AND c.exchange_started_at >= \(since) AND c.verdict = 'mismatch'
+            ORDER BY c.compared_at DESC LIMIT \(limit)
+            """, logger: logger)
+        var found: [Mismatch] = []
+        for try await (correlationID, key, diff) in rows.decode((String, String?, String).self) {
+            let decoded = (try? JSONDecoder().decode([FieldDiff].self, from: Data(diff.utf8))) ?? []
+            found.append(Mismatch(correlationID: correlationID, routingKey: key, diff: decoded))
+        }
+        return found
+    }
+}

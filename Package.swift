@@ -6,6 +6,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// Products several targets use.
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+
 let package = Package(
     name: "Cutover",
     platforms: [.macOS(.v15)],
@@ -32,7 +42,7 @@ let package = Package(
         .target(
             name: "CutoverCore",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
+                crypto,
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
@@ -48,12 +58,12 @@ let package = Package(
             name: "CutoverStore",
             dependencies: [
                 "CutoverCore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                postgresNIO,
+                logging,
+                crypto,
+                nioCore,
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                serviceLifecycle,
             ],
             resources: [.copy("Migrations")],
             swiftSettings: swiftSettings
@@ -63,10 +73,10 @@ let package = Package(
             name: "CutoverHTTP",
             dependencies: [
                 "CutoverCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                asyncHTTPClient,
+                nioCore,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -75,10 +85,10 @@ let package = Package(
             name: "CutoverAdapters",
             dependencies: [
                 "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverXML", "CutoverHTTP",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                asyncHTTPClient,
+                nioCore,
+                logging,
+                serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),
@@ -87,12 +97,12 @@ let package = Package(
             name: "CutoverSimulators",
             dependencies: [
                 "CutoverCore", "CutoverXML", "CutoverStore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                hummingbird,
+                httpTypes,
+                asyncHTTPClient,
+                postgresNIO,
+                logging,
+                serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),
@@ -101,12 +111,12 @@ let package = Package(
             name: "CutoverServer",
             dependencies: [
                 "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverAdapters", "CutoverHTTP",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                hummingbird,
+                httpTypes,
+                asyncHTTPClient,
+                postgresNIO,
+                logging,
+                serviceLifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -120,9 +130,9 @@ let package = Package(
             name: "CutoverTesting",
             dependencies: [
                 "CutoverCore", "CutoverStore", "CutoverSimulators", "CutoverServer", "CutoverConfig", "CutoverAdapters",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                serviceLifecycle,
+                postgresNIO,
+                logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -133,9 +143,9 @@ let package = Package(
                 "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverServer", "CutoverSimulators",
                 "CutoverAdapters", "CutoverHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                postgresNIO,
+                logging,
+                serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),
@@ -148,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CutoverStoreTests",
-            dependencies: ["CutoverStore", "CutoverTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["CutoverStore", "CutoverTesting", postgresNIO],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -160,13 +170,13 @@ let package = Package(
             name: "CutoverAdaptersTests",
             dependencies: [
                 "CutoverAdapters", "CutoverSimulators", "CutoverTesting", "CutoverConfig", "CutoverServer",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                postgresNIO,
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CutoverCLITests",
-            dependencies: ["CutoverTesting", "CutoverStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["CutoverTesting", "CutoverStore", postgresNIO],
             swiftSettings: swiftSettings
         ),
     ]

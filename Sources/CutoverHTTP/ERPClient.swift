@@ -15,8 +15,9 @@ public struct ERPClient: Sendable {
         /// Largest answer read; longer answers fail as `invalid_request`.
         public var maxResponseBytes: Int
 
-        public init(timeout: Duration = .seconds(10), retry: RetryPolicy = RetryPolicy(), maxResponseBytes: Int = 8 << 20)
-        {
+        public init(
+            timeout: Duration = .seconds(10), retry: RetryPolicy = RetryPolicy(), maxResponseBytes: Int = 8 << 20
+        ) {
             self.timeout = timeout
             self.retry = retry
             self.maxResponseBytes = maxResponseBytes

@@ -9,8 +9,8 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import UnixSignals
 import Synchronization
+import UnixSignals
 
 /// The `cutover serve` process: one service group, dependencies first — the PostgreSQL pool, start-up and upkeep,
 /// the audit writer, the flow-state watcher, the off-path calls — then the HTTP server. Graceful shutdown

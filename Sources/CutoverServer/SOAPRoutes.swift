@@ -17,7 +17,7 @@ struct SOAPRoutes: Sendable {
             router.post(path) { [readiness] request, _ in
                 let headers = Self.headers(request)
                 guard readiness.isReady else {
-                    var answer = Self.response(await facade.refuseWhileStarting(headers))
+                    var answer = Self.response(facade.refuseWhileStarting(headers))
                     answer.status = .serviceUnavailable
                     return answer
                 }
@@ -26,7 +26,8 @@ struct SOAPRoutes: Sendable {
                     body = try await request.body.collect(upTo: facade.flow.limits.maxBytes)
                 } catch {
                     let refused = FacadeRequest(body: [], headers: headers, baseURL: Self.baseURL(headers))
-                    return Self.response(await facade.refuseOversize(refused, bytesRead: facade.flow.limits.maxBytes + 1))
+                    return Self.response(
+                        await facade.refuseOversize(refused, bytesRead: facade.flow.limits.maxBytes + 1))
                 }
                 let call = FacadeRequest(body: Array(buffer: body), headers: headers, baseURL: Self.baseURL(headers))
                 return Self.response(await facade.handle(call))

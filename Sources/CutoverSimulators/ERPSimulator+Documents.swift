@@ -31,9 +31,12 @@ extension ERPSimulator {
         var total = Decimal(0)
         for (index, line) in lineInputs.enumerated() {
             let code = line.value(at: "/itemId")?.scalarText ?? ""
-            guard let item = SimulatorCatalog.item(code) ?? SimulatorCatalog.items.first(where: {
-                Self.stableID("item", $0.code) == code
-            }) else { return .failure(Self.recordNotFound("Item", code)) }
+            guard
+                let item = SimulatorCatalog.item(code)
+                    ?? SimulatorCatalog.items.first(where: {
+                        Self.stableID("item", $0.code) == code
+                    })
+            else { return .failure(Self.recordNotFound("Item", code)) }
             guard let quantity = Self.decimal(line.value(at: "/quantity")), quantity > 0 else {
                 return .failure(Self.error(400, "BadRequest", "Line \(index + 1): quantity must be above zero."))
             }

@@ -101,9 +101,11 @@ extension ERPSimulator {
     }
 
     func update(_ set: String, key: String, _ request: SimulatorRequest) -> SimulatorResponse {
-        guard Self.writable.contains(set), let index = tables[set]?.firstIndex(where: {
-            $0.value("id")?.scalarText == key || $0.value("number")?.scalarText == key
-        }) else { return notFound(set, key) }
+        guard Self.writable.contains(set),
+            let index = tables[set]?.firstIndex(where: {
+                $0.value("id")?.scalarText == key || $0.value("number")?.scalarText == key
+            })
+        else { return notFound(set, key) }
         guard let ifMatch = request.header("if-match") else {
             return Self.error(428, "Request_IfMatchMissing", "An If-Match header is required to change a record.")
         }

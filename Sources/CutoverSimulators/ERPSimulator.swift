@@ -65,8 +65,9 @@ public actor ERPSimulator {
     var sequence = 0
     private let logger: Logger
 
-    public init(configuration: Configuration = Configuration(), knobs: ERPSimulatorKnobs = ERPSimulatorKnobs(), logger: Logger)
-    {
+    public init(
+        configuration: Configuration = Configuration(), knobs: ERPSimulatorKnobs = ERPSimulatorKnobs(), logger: Logger
+    ) {
         self.configuration = configuration
         self.knobs = knobs
         self.logger = logger

@@ -83,7 +83,9 @@ public final class LegacySOAPSimulator: Sendable {
         } catch {
             return Self.fault(error)
         }
-        if fail { return Self.fault(SOAPFault(code: .receiver, reason: "Database unavailable", version: envelope.version)) }
+        if fail {
+            return Self.fault(SOAPFault(code: .receiver, reason: "Database unavailable", version: envelope.version))
+        }
         guard let operation = envelope.operation, operation.name == "CreatePurchaseOrder",
             operation.namespaceURI == Self.namespace
         else {

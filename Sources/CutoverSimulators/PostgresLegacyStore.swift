@@ -134,7 +134,7 @@ public struct PostgresLegacyStore: LegacyPurchaseOrderStore {
 
     public func count() async throws -> Int {
         var total = 0
-        for try await (count,) in try await client.query(
+        for try await (count, ) in try await client.query(
             "SELECT count(*)::int FROM legacy_po.purchase_order", logger: logger
         ).decode((Int,).self) {
             total = count

@@ -30,7 +30,9 @@ public struct PurchaseOrderTraffic: Sendable {
     /// A CreatePurchaseOrder envelope (SOAP 1.1), every value escaped.
     public static func envelope(
         requestID: String, supplier: String, mrn: String = "MRN-0042", orderDate: String = "2026-11-25",
-        lines: [(item: String, quantity: String, uom: String)] = [("GLV-NITRILE-M", "4", "BX"), ("SYR-10ML", "100", "EA")]
+        lines: [(item: String, quantity: String, uom: String)] = [
+            ("GLV-NITRILE-M", "4", "BX"), ("SYR-10ML", "100", "EA"),
+        ]
     ) -> String {
         let e = XMLText.escape
         let lineXML = lines.map {

@@ -1,4 +1,3 @@
-import CutoverSimulators
 import CutoverStore
 import Logging
 import PostgresNIO
@@ -16,7 +15,8 @@ public struct RunningSimulators: Sendable {
     /// The environment the shipped adapters read to reach these simulators.
     public var adapterEnvironment: [String: String] {
         [
-            "LEGACY_SOAP_URL": legacyURL, "ERP_BASE_URL": erpURL + "/api/v2.0", "ERP_TOKEN_URL": erpURL + "/oauth2/token",
+            "LEGACY_SOAP_URL": legacyURL, "ERP_BASE_URL": erpURL + "/api/v2.0",
+            "ERP_TOKEN_URL": erpURL + "/oauth2/token",
         ]
     }
 }
@@ -28,12 +28,16 @@ public func withSimulators<T: Sendable>(
     legacyKnobs: LegacySOAPSimulator.Knobs = LegacySOAPSimulator.Knobs(), logger: Logger? = nil,
     _ body: @Sendable (RunningSimulators) async throws -> T
 ) async throws -> T {
-    let logger = logger ?? {
-        var quiet = Logger(label: "simulators")
-        quiet.logLevel = .warning
-        return quiet
-    }()
-    let client = try database.map { PostgresClient(configuration: try $0.clientConfiguration(), backgroundLogger: logger) }
+    let logger =
+        logger
+        ?? {
+            var quiet = Logger(label: "simulators")
+            quiet.logLevel = .warning
+            return quiet
+        }()
+    let client = try database.map {
+        PostgresClient(configuration: try $0.clientConfiguration(), backgroundLogger: logger)
+    }
     let store: any LegacyPurchaseOrderStore =
         client.map { PostgresLegacyStore(client: $0, logger: logger) } ?? InMemoryLegacyStore()
     let legacy = LegacySOAPSimulator(store: store, knobs: legacyKnobs, logger: logger)

@@ -40,7 +40,9 @@ public final class CutoverProcess {
     }
 
     /// Starts another program (e.g. a real SOAP client) the same way.
-    public init(executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
+    public init(
+        executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil
+    )
         throws
     {
         process = Process()

@@ -31,7 +31,9 @@ public func httpRequest(
 public func soapCall(_ url: String, _ envelope: String, headers: [String: String] = [:]) async
     -> (status: Int, headers: [String: String], body: String)?
 {
-    var all = ["Content-Type": "text/xml; charset=utf-8", "SOAPAction": "\"urn:example:purchasing:v1/CreatePurchaseOrder\""]
+    var all = [
+        "Content-Type": "text/xml; charset=utf-8", "SOAPAction": "\"urn:example:purchasing:v1/CreatePurchaseOrder\"",
+    ]
     for (name, value) in headers { all[name] = value }
     return await httpRequest("POST", url, headers: all, body: Array(envelope.utf8))
 }

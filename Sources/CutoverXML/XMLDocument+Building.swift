@@ -25,7 +25,8 @@ extension XMLNode {
         let child = xmlNewDocNode(pointer.pointee.doc, nil, name, nil)!
         xmlAddChild(pointer, child)
         if let namespaceURI {
-            let namespace = xmlSearchNsByHref(pointer.pointee.doc, pointer, namespaceURI) ?? xmlNewNs(child, namespaceURI, prefix)
+            let namespace =
+                xmlSearchNsByHref(pointer.pointee.doc, pointer, namespaceURI) ?? xmlNewNs(child, namespaceURI, prefix)
             xmlSetNs(child, namespace)
         }
         let node = XMLNode(pointer: child, document: document)

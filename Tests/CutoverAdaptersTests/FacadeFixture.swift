@@ -18,7 +18,9 @@ struct FacadeFixture: Sendable {
 
     var facadeURL: String { "http://127.0.0.1:\(server.port)/PurchaseOrderService" }
 
-    static func run(erpKnobs: ERPSimulatorKnobs = ERPSimulatorKnobs(), _ body: @Sendable (FacadeFixture) async throws -> Void)
+    static func run(
+        erpKnobs: ERPSimulatorKnobs = ERPSimulatorKnobs(), _ body: @Sendable (FacadeFixture) async throws -> Void
+    )
         async throws
     {
         let database = try await TestPostgres.makeDatabase("facade")
@@ -45,7 +47,9 @@ struct FacadeFixture: Sendable {
     }
 
     /// One call; returns the answer (status, body) and its correlation id.
-    func call(_ envelope: String, headers: [String: String] = [:]) async throws -> (status: Int, body: String, correlationID: String) {
+    func call(_ envelope: String, headers: [String: String] = [:]) async throws -> (
+        status: Int, body: String, correlationID: String
+    ) {
         let answer = try #require(await soapCall(facadeURL, envelope, headers: headers))
         return (answer.status, answer.body, answer.headers["x-correlation-id"] ?? "")
     }
@@ -79,7 +83,7 @@ struct FacadeFixture: Sendable {
 
     func count(_ sql: String) async throws -> Int {
         var total = 0
-        for try await (count,) in try await client.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger)
+        for try await (count, ) in try await client.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger)
             .decode((Int,).self)
         {
             total = count

@@ -93,7 +93,8 @@ struct SOAPFacadeModeTests {
                 var sides: [String: String] = [:]
                 for supplier in suppliers {
                     let answer = try await fixture.call(
-                        purchaseOrderEnvelope(requestID: "REQ-C\(Int(percent))-\(round)-\(supplier)", supplier: supplier))
+                        purchaseOrderEnvelope(
+                            requestID: "REQ-C\(Int(percent))-\(round)-\(supplier)", supplier: supplier))
                     #expect(answer.status == 200)
                     sides[supplier] = try await fixture.audited(answer.correlationID)?.servedBy
                 }

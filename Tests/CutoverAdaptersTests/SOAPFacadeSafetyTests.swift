@@ -8,21 +8,34 @@ import Testing
 @Suite("SOAP facade safety", .timeLimit(.minutes(3)))
 struct SOAPFacadeSafetyTests {
     static func hostile(erpURL: String) -> [(name: String, body: String)] {
-        let body = "<soap:Body><po:CreatePurchaseOrder><po:PurchaseOrder><po:RequestId>&e;</po:RequestId>"
+        let body =
+            "<soap:Body><po:CreatePurchaseOrder><po:PurchaseOrder><po:RequestId>&e;</po:RequestId>"
             + "<po:SupplierId>SUP-1001</po:SupplierId></po:PurchaseOrder></po:CreatePurchaseOrder></soap:Body>"
-        let open = #"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:po="urn:example:purchasing:v1">"#
+        let open =
+            #"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:po="urn:example:purchasing:v1">"#
         let laughs =
             "<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
-            + (1...9).map { "<!ENTITY lol\($0) \"" + String(repeating: "&lol\($0 == 1 ? "" : String($0 - 1));", count: 10) + "\">" }
+            + (1...9).map {
+                "<!ENTITY lol\($0) \"" + String(repeating: "&lol\($0 == 1 ? "" : String($0 - 1));", count: 10) + "\">"
+            }
             .joined() + "<!ENTITY e \"&lol9;\">]>"
         let deep = String(repeating: "<a>", count: 10_000) + String(repeating: "</a>", count: 10_000)
         return [
-            ("XXE reading a file", "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>" + open + body + "</soap:Envelope>"),
-            ("XXE over the network", "<!DOCTYPE x [<!ENTITY e SYSTEM \"\(erpURL)/leak\">]>" + open + body + "</soap:Envelope>"),
+            (
+                "XXE reading a file",
+                "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>" + open + body + "</soap:Envelope>"
+            ),
+            (
+                "XXE over the network",
+                "<!DOCTYPE x [<!ENTITY e SYSTEM \"\(erpURL)/leak\">]>" + open + body + "</soap:Envelope>"
+            ),
             ("billion laughs", laughs + open + body + "</soap:Envelope>"),
             ("a DTD", "<!DOCTYPE soap:Envelope SYSTEM \"envelope.dtd\">" + open + "<soap:Body/></soap:Envelope>"),
             ("nesting 10,000 deep", open + "<soap:Body>" + deep + "</soap:Body></soap:Envelope>"),
-            ("an oversize body", open + "<soap:Body><x>" + String(repeating: "A", count: 1 << 20) + "</x></soap:Body></soap:Envelope>"),
+            (
+                "an oversize body",
+                open + "<soap:Body><x>" + String(repeating: "A", count: 1 << 20) + "</x></soap:Body></soap:Envelope>"
+            ),
             ("not XML at all", "this is not a SOAP call"),
         ]
     }
@@ -53,7 +66,8 @@ struct SOAPFacadeSafetyTests {
     @Test("a SOAP 1.2 caller gets a SOAP 1.2 Sender fault with HTTP 400")
     func soap12Fault() async throws {
         try await FacadeFixture.run { fixture in
-            let envelope = #"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><broken></env:Body></env:Envelope>"#
+            let envelope =
+                #"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><broken></env:Body></env:Envelope>"#
             let answer = try #require(
                 await httpRequest(
                     "POST", fixture.facadeURL, headers: ["Content-Type": "application/soap+xml; charset=utf-8"],

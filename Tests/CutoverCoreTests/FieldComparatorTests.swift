@@ -31,10 +31,13 @@ struct FieldComparatorTests {
 
     @Test("a decimal within tolerance matches; beyond it, the field is named with its rule")
     func tolerance() throws {
-        #expect(FieldComparator.compare(spec, legacy: legacy(total: "85.00"), new: try new(total: "85.01")).verdict == .match)
+        #expect(
+            FieldComparator.compare(spec, legacy: legacy(total: "85.00"), new: try new(total: "85.01")).verdict
+                == .match)
         let outcome = FieldComparator.compare(spec, legacy: legacy(total: "85.00"), new: try new(total: "86.00"))
         #expect(outcome.verdict == .mismatch)
-        #expect(outcome.diff == [FieldDiff(path: "total", legacy: "85.00", new: "86.00", rule: "decimal tolerance 0.01")])
+        #expect(
+            outcome.diff == [FieldDiff(path: "total", legacy: "85.00", new: "86.00", rule: "decimal tolerance 0.01")])
     }
 
     @Test("a mapped value that differs is a mismatch")
@@ -46,8 +49,10 @@ struct FieldComparatorTests {
 
     @Test("a field missing on one side differs; ignored fields are skipped")
     func missingAndIgnored() throws {
-        let withoutNumber = JSONMappingSource(try JSONValue.parse(#"{"total":85,"status":"Open","orderDate":"2026-11-25"}"#))
-        #expect(FieldComparator.compare(spec, legacy: legacy(), new: withoutNumber).diff.first?.rule == "missing on new")
+        let withoutNumber = JSONMappingSource(
+            try JSONValue.parse(#"{"total":85,"status":"Open","orderDate":"2026-11-25"}"#))
+        #expect(
+            FieldComparator.compare(spec, legacy: legacy(), new: withoutNumber).diff.first?.rule == "missing on new")
         var ignoring = spec
         ignoring.ignore.append("order_number")
         #expect(FieldComparator.compare(ignoring, legacy: legacy(), new: withoutNumber).verdict == .match)
@@ -95,7 +100,8 @@ struct RedactionAndKeysTests {
         #expect(TraceContext(header: child.header) == child)
         for bad in [
             "", "00-0000000000000000000000000000000-00f067aa0ba902b7-01",
-            "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
         ] {
             #expect(TraceContext(header: bad) == nil, "\(bad)")
@@ -108,7 +114,9 @@ struct RedactionAndKeysTests {
         let row = RowSource(["id": "17", "vendor": "SUP-1"])
         #expect(KeySpec.path("id").render(from: row) == "17")
         #expect(KeySpec.template("invoice-{id}").render(from: row) == "invoice-17")
-        #expect(KeySpec.template("{file_sha256}:{record_number}").render(from: row, builtins: ["file_sha256": "ab", "record_number": "3"]) == "ab:3")
+        #expect(
+            KeySpec.template("{file_sha256}:{record_number}").render(
+                from: row, builtins: ["file_sha256": "ab", "record_number": "3"]) == "ab:3")
         #expect(KeySpec.template("x-{missing}").render(from: row) == nil)
         #expect(KeySpec.path("missing").render(from: row) == nil)
     }

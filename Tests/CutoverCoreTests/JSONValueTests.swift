@@ -21,7 +21,9 @@ struct JSONValueTests {
         #expect(json.value(at: "number") == nil, "a pointer starts with '/'")
     }
 
-    @Test("invalid JSON is an error", arguments: ["{\"a\":", "[1,]", "01", "{'a':1}", "\"tab\there\"", "1 2", "-", "1.", "nul"])
+    @Test(
+        "invalid JSON is an error",
+        arguments: ["{\"a\":", "[1,]", "01", "{'a':1}", "\"tab\there\"", "1 2", "-", "1.", "nul"])
     func invalid(_ text: String) {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text) }
     }

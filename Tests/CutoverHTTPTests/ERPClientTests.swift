@@ -202,7 +202,8 @@ struct ERPClientTests {
         knobs.latencyMs = 1_500
         try await withERP(knobs: knobs, retry: .none) { client, simulators, _ in
             let error = await #expect(throws: ERPError.self) {
-                _ = try await client.send(ERPRequest(method: .GET, url: ordersURL(simulators), timeout: .milliseconds(200)))
+                _ = try await client.send(
+                    ERPRequest(method: .GET, url: ordersURL(simulators), timeout: .milliseconds(200)))
             }
             #expect(error?.code == .timeout)
         }

@@ -11,7 +11,10 @@ struct XMLBuildingTests {
         let item = body.addElement("Item", namespaceURI: "urn:x", prefix: "x", text: "<b>&\u{01}")
         item.setAttribute("note", "\"quoted\" & <angled>")
         let text = document.serialized()
-        #expect(text.contains("<e:Body><x:Item xmlns:x=\"urn:x\" note=\"&quot;quoted&quot; &amp; &lt;angled&gt;\">&lt;b&gt;&amp;\u{FFFD}</x:Item></e:Body>"))
+        #expect(
+            text.contains(
+                "<e:Body><x:Item xmlns:x=\"urn:x\" note=\"&quot;quoted&quot; &amp; &lt;angled&gt;\">&lt;b&gt;&amp;\u{FFFD}</x:Item></e:Body>"
+            ))
         let reparsed = try XMLDocument.parse(text)
         #expect(try reparsed.string("//x:Item", namespaces: ["x": "urn:x"]) == "<b>&\u{FFFD}")
         #expect(try reparsed.string("//x:Item/@note", namespaces: ["x": "urn:x"]) == "\"quoted\" & <angled>")

@@ -97,9 +97,7 @@ public struct SOAPFacade: Sendable {
 
         switch servedBy {
         case .legacy:
-            let outcome = await legacy.call(
-                endpoint: flow.legacy.endpoint, body: request.body, headers: exchange.legacyHeaders,
-                timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
+            let outcome = await callLegacy(exchange)
             exchange.auditedRequest = auditText(request: request.body, document: document, secrets: secrets)
             return await servedByLegacy(exchange, outcome: outcome, shadow: prepared)
         case .new:
@@ -124,17 +122,9 @@ public struct SOAPFacade: Sendable {
             records.append(.sideCall(newCallRecord(exchange, newOutcome)))
             records.append(.comparison(comparisonRecord(exchange, compare(legacy: outcome, new: newOutcome))))
         } else if let shadow {
-            let submitted = offPath.submit { [self, exchange] in
+            compareOffPath(&exchange) { [self] exchange in
                 let newOutcome = await callNew(exchange, shadow)
-                await write(
-                    [
-                        .sideCall(newCallRecord(exchange, newOutcome)),
-                        .comparison(comparisonRecord(exchange, compare(legacy: outcome, new: newOutcome))),
-                    ], exchange: exchange)
-            }
-            if !submitted {
-                exchange.record.attributes["not_compared"] = "off-path queue full"
-                exchange.record.verdict = .notCompared
+                return (newCallRecord(exchange, newOutcome), compare(legacy: outcome, new: newOutcome))
             }
         } else {
             // Nothing else will compare it: the verdict is final and lives on the exchange row.
@@ -163,27 +153,15 @@ public struct SOAPFacade: Sendable {
         var exchange = exchange
         let outcome = await callNew(exchange, prepared)
         if !outcome.succeeded, outcome.isUnavailability, flow.definition.new?.fallback == .legacy {
-            let legacyOutcome = await legacy.call(
-                endpoint: flow.legacy.endpoint, body: exchange.body, headers: exchange.legacyHeaders,
-                timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
+            let legacyOutcome = await callLegacy(exchange)
             return await servedByLegacy(exchange, outcome: legacyOutcome, shadow: nil, fellBackFrom: outcome)
         }
         exchange.record.finishedAt = Date()
         var records: [AuditRecord] = [.sideCall(newCallRecord(exchange, outcome))]
         if flow.definition.compare.reverseShadow {
-            let submitted = offPath.submit { [self, exchange] in
-                let legacyOutcome = await legacy.call(
-                    endpoint: flow.legacy.endpoint, body: exchange.body, headers: exchange.legacyHeaders,
-                    timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
-                await write(
-                    [
-                        .sideCall(legacyCallRecord(exchange, legacyOutcome)),
-                        .comparison(comparisonRecord(exchange, compare(legacy: legacyOutcome, new: outcome))),
-                    ], exchange: exchange)
-            }
-            if !submitted {
-                exchange.record.attributes["not_compared"] = "off-path queue full"
-                exchange.record.verdict = .notCompared
+            compareOffPath(&exchange) { [self] exchange in
+                let legacyOutcome = await callLegacy(exchange)
+                return (legacyCallRecord(exchange, legacyOutcome), compare(legacy: legacyOutcome, new: outcome))
             }
         } else {
             exchange.record.verdict = .notCompared
@@ -211,6 +189,29 @@ public struct SOAPFacade: Sendable {
             headers: [
                 ("Content-Type", exchange.version.contentType), ("X-Correlation-ID", exchange.record.correlationID),
             ], body: Array(body.utf8))
+    }
+
+    /// The other side's call, queued off the caller's path; its side call and comparison are written when it
+    /// finishes. Without room in the queue the exchange is recorded as not compared.
+    private func compareOffPath(
+        _ exchange: inout Exchange,
+        _ otherSide: @escaping @Sendable (Exchange) async -> (SideCallRecord, FieldComparator.Outcome)
+    ) {
+        let snapshot = exchange
+        let submitted = offPath.submit { [self] in
+            let (call, outcome) = await otherSide(snapshot)
+            await write([.sideCall(call), .comparison(comparisonRecord(snapshot, outcome))], exchange: snapshot)
+        }
+        if !submitted {
+            exchange.record.attributes["not_compared"] = "off-path queue full"
+            exchange.record.verdict = .notCompared
+        }
+    }
+
+    func callLegacy(_ exchange: Exchange) async -> LegacyOutcome {
+        await legacy.call(
+            endpoint: flow.legacy.endpoint, body: exchange.body, headers: exchange.legacyHeaders,
+            timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
     }
 
     func callNew(_ exchange: Exchange, _ prepared: Result<PreparedNewCall, MappingRefusal>?) async -> NewOutcome {
@@ -241,7 +242,8 @@ public struct SOAPFacade: Sendable {
                 metadata: ["cutover.correlation_id": "\(record.correlationID)", "error": "\(error)"])
         }
         logger.info(
-            "refused a call", metadata: ["cutover.correlation_id": "\(record.correlationID)", "reason": "\(fault.reason)"]
+            "refused a call",
+            metadata: ["cutover.correlation_id": "\(record.correlationID)", "reason": "\(fault.reason)"]
         )
         var answer = fault
         answer.correlationID = record.correlationID
@@ -277,7 +279,8 @@ public struct SOAPFacade: Sendable {
 
     func fault(_ code: SOAPFault.Code, _ reason: String, _ exchange: Exchange) -> FacadeResponse {
         Self.response(
-            SOAPFault(code: code, reason: reason, version: exchange.version, correlationID: exchange.record.correlationID))
+            SOAPFault(
+                code: code, reason: reason, version: exchange.version, correlationID: exchange.record.correlationID))
     }
 
     static func response(_ fault: SOAPFault) -> FacadeResponse {
@@ -290,7 +293,10 @@ public struct SOAPFacade: Sendable {
     /// The caller's correlation id when it is a sane token, else a new one.
     static func correlationID(_ offered: String?) -> String {
         if let offered, (1...128).contains(offered.count),
-            offered.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0)) })
+            offered.unicodeScalars.allSatisfy({
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0))
+            })
         {
             return offered
         }

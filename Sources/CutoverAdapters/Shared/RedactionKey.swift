@@ -28,8 +28,9 @@ public enum RedactionKey {
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
             let text = Digest.hex(key) + "\n"
-            guard FileManager.default.createFile(
-                atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+            guard
+                FileManager.default.createFile(
+                    atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
             else { throw Failure(description: "cannot write \(path)") }
         } catch let failure as Failure {
             throw failure

@@ -25,13 +25,7 @@ extension FlowParser {
         }
         var wsdl = legacy.string("wsdl")
         if let given = wsdl, !(given.hasPrefix("http://") || given.hasPrefix("https://")) {
-            let resolved = given.hasPrefix("/") ? given : URL(fileURLWithPath: baseDirectory).appendingPathComponent(given).path
-            if !FileManager.default.fileExists(atPath: resolved) {
-                sink.error(
-                    "legacy.wsdl '\(given)' does not exist", at: legacy.node("wsdl")?.mark,
-                    hint: "an http(s) URL, or a path relative to the adapter file")
-            }
-            wsdl = resolved
+            wsdl = resolveFile(given, reader: legacy, key: "wsdl", name: "legacy.wsdl")
         }
         guard let endpoint, let path else { return nil }
         return .soap(SOAPLegacy(endpoint: endpoint, timeoutMilliseconds: timeout, listenPath: path, wsdl: wsdl))

@@ -63,11 +63,16 @@ extension FlowParser {
     }
 
     private func resolveTemplate(_ path: String, reader: MappingReader) -> String {
+        resolveFile(path, reader: reader, key: "response_template", name: "new.response_template")
+    }
+
+    /// A file named in an adapter, resolved against the adapter file's folder; reported when missing.
+    func resolveFile(_ path: String, reader: MappingReader, key: String, name: String) -> String {
         let resolved =
             path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
         if !FileManager.default.fileExists(atPath: resolved) {
             sink.error(
-                "new.response_template '\(path)' does not exist", at: reader.node("response_template")?.mark,
+                "\(name) '\(path)' does not exist", at: reader.node(key)?.mark,
                 hint: "paths are relative to the adapter file")
         }
         return resolved

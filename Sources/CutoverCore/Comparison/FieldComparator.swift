@@ -78,15 +78,18 @@ public enum FieldComparator {
         return rule
     }
 
-    static func documentDiff(_ a: JSONValue, _ b: JSONValue, path: String, ignore: Set<String>, into diff: inout [FieldDiff])
-    {
+    static func documentDiff(
+        _ a: JSONValue, _ b: JSONValue, path: String, ignore: Set<String>, into diff: inout [FieldDiff]
+    ) {
         guard !ignore.contains(path) else { return }
         switch (a, b) {
         case (.object(let left), .object(let right)):
             var names: [String] = left.map(\.0)
             for (name, _) in right where !names.contains(name) { names.append(name) }
             for name in names {
-                let child = path + "/" + name.replacingOccurrences(of: "~", with: "~0")
+                let child =
+                    path + "/"
+                    + name.replacingOccurrences(of: "~", with: "~0")
                     .replacingOccurrences(of: "/", with: "~1")
                 documentDiff(
                     left.first { $0.0 == name }?.1 ?? .null, right.first { $0.0 == name }?.1 ?? .null, path: child,

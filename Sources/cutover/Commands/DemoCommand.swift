@@ -1,5 +1,5 @@
-import AsyncHTTPClient
 import ArgumentParser
+import AsyncHTTPClient
 import CutoverAdapters
 import CutoverConfig
 import CutoverCore
@@ -44,10 +44,13 @@ struct DemoCommand: AsyncParsableCommand {
         let directory = config.directory
         try await withSimulators(database: url, erpKnobs: erpKnobs, logger: logger) { simulators in
             step.phase("Starting the simulated legacy PurchaseOrderService and cloud ERP")
-            step.say("legacy SOAP service  \(simulators.legacyURL)\(LegacySOAPSimulator.path) (orders in schema legacy_po)")
+            step.say(
+                "legacy SOAP service  \(simulators.legacyURL)\(LegacySOAPSimulator.path) (orders in schema legacy_po)")
             step.say("cloud ERP (BC v2.0)  \(simulators.erpURL)/api/v2.0, prices \(Self.divergentSupplier) 0.50 higher")
-            let flows = try AdapterLoader(environment: context.environment.merging(simulators.adapterEnvironment) { $1 })
-                .load(directory: directory)
+            let flows = try AdapterLoader(
+                environment: context.environment.merging(simulators.adapterEnvironment) { $1 }
+            )
+            .load(directory: directory)
             let server = CutoverServer(
                 configuration: .init(
                     host: "127.0.0.1", port: 0, database: url, home: context.home, flows: flows,
@@ -83,8 +86,10 @@ struct DemoScenario: Sendable {
         }
         let http = HTTPClient.cutover()
         do {
-            try await phases(store: store, traffic: PurchaseOrderTraffic(
-                httpClient: http, url: "http://127.0.0.1:\(running.port)\(LegacySOAPSimulator.path)"))
+            try await phases(
+                store: store,
+                traffic: PurchaseOrderTraffic(
+                    httpClient: http, url: "http://127.0.0.1:\(running.port)\(LegacySOAPSimulator.path)"))
         } catch {
             try? await http.shutdown()
             throw error

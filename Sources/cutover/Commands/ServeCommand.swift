@@ -5,7 +5,8 @@ import Foundation
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run Cutover: the SOAP facades, audit writer, flow-state watcher, /health and /ready. Stops on SIGTERM or SIGINT."
+        abstract:
+            "Run Cutover: the SOAP facades, audit writer, flow-state watcher, /health and /ready. Stops on SIGTERM or SIGINT."
     )
 
     @OptionGroup var config: ConfigOption

@@ -63,7 +63,8 @@ struct SimCommand: AsyncParsableCommand {
                 print("cloud ERP on http://\(erpHost):\(port)/api/v2.0 (token: /oauth2/token)")
             })
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))
         try await group.run()
     }
 }

@@ -10,8 +10,9 @@
 #   1. direct: the legacy simulator answering in LEGACY_MS ms, called straight;
 #   2. facade, legacy mode: the same calls through Cutover, each audited (exchange, side call, comparison rows
 #      committed, or fsync'ed to the spool, before the answer goes out; the MRN redacted first).
-# Then shadow mode (the ERP simulator called off the callers' path for every call) against legacy mode, and the
-# ceilings with the legacy service answering at once. Prints each run and a Markdown summary of medians.
+# Then shadow mode (the ERP simulator called off the callers' path for every call) against legacy mode, the same
+# three at light load (16 connections), and the ceilings with the legacy service answering at once. Prints each
+# run and a Markdown summary of medians.
 set -euo pipefail
 SECONDS_PER_RUN=${1:-20}
 ROUNDS=${2:-3}
@@ -57,9 +58,9 @@ FACADE="http://127.0.0.1:$FACADE_PORT/PurchaseOrderService"
 RESULTS="$OUT/results.jsonl"
 mode() { "$CUTOVER" flow set purchase-order-create --mode "$1" --reason benchmark --force >/dev/null; sleep 1.5; }
 legacy_ms() { curl -sf -X PUT -d "{\"latencyMs\":$1,\"failNext\":0}" "http://127.0.0.1:$LEGACY_PORT/_sim/knobs" >/dev/null; }
-bench() { # NAME URL
+bench() { # NAME URL [CONNECTIONS]
   local line
-  line=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s -s "$HERE/post.lua" "$2" | tail -1)
+  line=$(wrk -t2 -c"${3:-$CONNECTIONS}" -d"${SECONDS_PER_RUN}s" --timeout 10s -s "$HERE/post.lua" "$2" | tail -1)
   echo "{\"run\":\"$1\",${line#\{}" | tee -a "$RESULTS"
 }
 
@@ -74,6 +75,13 @@ for round in $(seq 1 "$ROUNDS"); do
   mode shadow; bench "facade-shadow-${LEGACY_MS}ms" "$FACADE"
   "$CUTOVER" rollback purchase-order-create --reason benchmark >/dev/null; sleep 1.5
   bench "facade-legacy2-${LEGACY_MS}ms" "$FACADE"
+done
+# Light load (16 connections): the same comparisons where the machine is not saturated.
+for round in $(seq 1 "$ROUNDS"); do
+  bench "light-direct-${LEGACY_MS}ms" "$DIRECT" 16
+  bench "light-facade-legacy-${LEGACY_MS}ms" "$FACADE" 16
+  mode shadow; bench "light-facade-shadow-${LEGACY_MS}ms" "$FACADE" 16
+  "$CUTOVER" rollback purchase-order-create --reason benchmark >/dev/null; sleep 1.5
 done
 legacy_ms 0
 for round in $(seq 1 "$ROUNDS"); do

@@ -5,8 +5,12 @@ import NIOCore
 import PostgresNIO
 import Synchronization
 
-/// Writes one batch of audit records as one statement: each table's rows as a JSON array, inserted with
-/// `json_populate_recordset … ON CONFLICT DO NOTHING` (a record sent twice is stored once).
+/// Writes one batch of audit records atomically, a record sent twice stored once (`ON CONFLICT DO NOTHING`).
+///
+/// Small batches, the usual case when each caller waits for its record, go as one statement (each table's rows as
+/// a JSON array through `json_populate_recordset`): one round trip, about 0.6 ms to durable on this machine. Large
+/// batches, the case under saturation, go through COPY into staging tables, which carries thousands of rows per
+/// transaction more cheaply.
 final class AuditBatchInserter: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -32,8 +36,21 @@ final class AuditBatchInserter: Sendable {
         }
     }
 
+    /// Batches up to this size go as one statement; larger ones through COPY.
+    static let statementBatchLimit = 256
+
     private func insertOnce(_ records: [AuditRecord]) async throws {
         try await ensurePartitions(for: records)
+        if records.count > Self.statementBatchLimit {
+            try await insertStaged(records)
+        } else {
+            try await insertStatement(records)
+        }
+    }
+
+    /// Small batches (the usual case for a facade waiting on each record): one statement, one round trip, one
+    /// implicit transaction.
+    private func insertStatement(_ records: [AuditRecord]) async throws {
         let rows = AuditRowsJSON(records)
         guard !rows.isEmpty else { return }
         var binds = PostgresBindings(capacity: 3)
@@ -41,31 +58,95 @@ final class AuditBatchInserter: Sendable {
         binds.append(rows.sideCalls)
         binds.append(rows.comparisons)
         // One statement, so one round trip and one implicit transaction: all of the batch or none of it.
-        try await client.query(PostgresQuery(unsafeSQL: Self.insertStatement, binds: binds), logger: logger)
+        try await client.query(PostgresQuery(unsafeSQL: Self.statementSQL, binds: binds), logger: logger)
     }
 
-    /// `WITH e AS (INSERT … SELECT … FROM json_populate_recordset(NULL::table, $n) ON CONFLICT DO NOTHING), …`.
+    /// Large batches: COPY into per-connection staging tables, then one `INSERT … SELECT … ON CONFLICT DO NOTHING`
+    /// into the audit tables, in one transaction. More round trips, but COPY carries thousands of rows cheaply.
+    private func insertStaged(_ records: [AuditRecord]) async throws {
+        var exchanges = ByteBuffer()
+        var sideCalls = ByteBuffer()
+        var comparisons = ByteBuffer()
+        for record in records {
+            switch record {
+            case .exchange(let row): CopyTextEncoder.append(row, to: &exchanges)
+            case .sideCall(let row): CopyTextEncoder.append(row, to: &sideCalls)
+            case .comparison(let row): CopyTextEncoder.append(row, to: &comparisons)
+            }
+        }
+        let tables = zip(Self.tables, [exchanges, sideCalls, comparisons]).filter { $0.1.readableBytes > 0 }
+        try await client.withConnection { connection in
+            try await prepareStaging(on: connection)
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                for (table, rows) in tables {
+                    try await connection.copyFrom(table: table.stage, columns: table.columns, logger: logger) {
+                        writer in
+                        try await writer.write(rows)
+                    }
+                }
+                // One statement inserts every staged row into the audit tables; the staging tables empty at commit.
+                try await connection.query(Self.moveStatement(tables.map(\.0)), logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// The staged rows into the audit tables, one statement.
+    static func moveStatement(_ tables: [Table]) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: insertAll(tables) { _, table in table.stage })
+    }
+
+    /// `WITH i0 AS (INSERT INTO target (cols) SELECT cols FROM source ON CONFLICT DO NOTHING), … SELECT 1`.
     /// Identifiers are the constants below, never input.
-    static let insertStatement: String = {
+    static func insertAll(_ tables: [Table], from source: (Int, Table) -> String) -> String {
         let parts = tables.enumerated().map { index, table in
             let columns = table.columns.joined(separator: ", ")
-            return "i\(index) AS (INSERT INTO \(table.target) (\(columns)) SELECT \(columns) "
-                + "FROM json_populate_recordset(NULL::\(table.target), $\(index + 1)::json) ON CONFLICT DO NOTHING)"
+            return "i\(index) AS (INSERT INTO \(table.target) (\(columns)) SELECT \(columns) FROM "
+                + "\(source(index, table)) ON CONFLICT DO NOTHING)"
         }
         return "WITH " + parts.joined(separator: ", ") + " SELECT 1"
-    }()
+    }
 
-    /// An audit table and the columns Cutover writes (the rest have defaults).
+    /// Creates the staging tables once per connection. `ON COMMIT DELETE ROWS` empties them at each commit with a
+    /// file truncation: no dead tuples (temp tables are never vacuumed) and no TRUNCATE command per batch.
+    private func prepareStaging(on connection: PostgresConnection) async throws {
+        guard !preparedConnections.withLock({ $0.contains(connection.id) }) else { return }
+        for table in Self.tables {
+            try await connection.query(
+                "CREATE TEMP TABLE IF NOT EXISTS \(unescaped: table.stage) (LIKE \(unescaped: table.target) INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+                logger: logger
+            )
+        }
+        preparedConnections.withLock { _ = $0.insert(connection.id) }
+    }
+
+    /// Every table's rows from its JSON array parameter (`$1` exchanges, `$2` side calls, `$3` comparisons).
+    static let statementSQL = insertAll(tables) { index, table in
+        "json_populate_recordset(NULL::\(table.target), $\(index + 1)::json)"
+    }
+
+    /// An audit table, its staging table (COPY path) and the columns Cutover writes (the rest have defaults).
     struct Table: Sendable {
+        var stage: String
         var target: String
         var columns: [String]
     }
 
     static let tables = [
-        Table(target: "cutover.exchanges", columns: CopyTextEncoder.exchangeColumns),
-        Table(target: "cutover.side_calls", columns: CopyTextEncoder.sideCallColumns),
-        Table(target: "cutover.comparisons", columns: CopyTextEncoder.comparisonColumns),
+        Table(stage: "cutover_stage_exchanges", target: "cutover.exchanges", columns: CopyTextEncoder.exchangeColumns),
+        Table(
+            stage: "cutover_stage_side_calls", target: "cutover.side_calls", columns: CopyTextEncoder.sideCallColumns),
+        Table(
+            stage: "cutover_stage_comparisons", target: "cutover.comparisons",
+            columns: CopyTextEncoder.comparisonColumns),
     ]
+
+    /// Pool connections (by id) that already have their staging tables.
+    private let preparedConnections = Mutex<Set<Int>>([])
 
     private func ensurePartitions(for records: [AuditRecord]) async throws {
         var missing: [Int64: Date] = [:]

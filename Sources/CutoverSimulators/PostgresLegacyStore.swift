@@ -17,7 +17,7 @@ public struct PostgresLegacyStore: LegacyPurchaseOrderStore {
     public func prepare() async throws {
         try await client.transaction(logger: logger) { connection in
             // One preparer at a time, when several simulators start on the same database.
-            try await connection.query("SELECT pg_advisory_xact_lock(7212001)", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(7212001)", logger: logger)
             for statement in Self.schema {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
@@ -68,7 +68,7 @@ public struct PostgresLegacyStore: LegacyPurchaseOrderStore {
     public func create(_ request: LegacyOrderRequest) async throws -> LegacyPurchaseOrder {
         try await client.transaction(logger: logger) { connection in
             // Serialise creators of the same request id, so a retried call finds the first one's order.
-            try await connection.query(
+            try await connection.run(
                 "SELECT pg_advisory_xact_lock(hashtext(\(request.requestID)))", logger: logger)
             if let existing = try await Self.load(requestID: request.requestID, on: connection, logger: logger) {
                 return existing

@@ -1,5 +1,4 @@
 import CutoverCore
-import CutoverStore
 import CutoverTesting
 import Foundation
 import Logging
@@ -7,6 +6,8 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 import Testing
+
+@testable import CutoverStore
 
 @Suite("Audit writer", .timeLimit(.minutes(3)))
 struct AuditWriterTests {
@@ -215,5 +216,20 @@ struct AuditWriterTests {
                 }
             }
         }
+    }
+}
+
+@Suite("Audit refusals")
+struct AuditRefusalTests {
+    @Test(
+        "a server shutting down, a lost connection or a deadlock is an outage (retry), not a refusal (set aside)",
+        arguments: ["57P01", "57P02", "57P03", "08006", "53100", "40P01", "40001", "55P03", "58030", "XX000"])
+    func transient(_ state: String) {
+        #expect(!AuditBatchInserter.isRefusal(sqlState: state))
+    }
+
+    @Test("data the server rejects is a refusal", arguments: ["23502", "22P02", "42501", "23514", "22001"])
+    func refusal(_ state: String) {
+        #expect(AuditBatchInserter.isRefusal(sqlState: state))
     }
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// Writes one batch of audit records atomically, a record sent twice stored once (`ON CONFLICT DO NOTHING`).
 ///
 /// Small batches, the usual case when each caller waits for its record, go as one statement (each table's rows as
-/// a JSON array through `json_populate_recordset`): one round trip, about 0.6 ms to durable on this machine. Large
+/// a JSON array through `json_populate_recordset`) between BEGIN and COMMIT. Large
 /// batches, the case under saturation, go through COPY into staging tables, which carries thousands of rows per
 /// transaction more cheaply.
 final class AuditBatchInserter: Sendable {
@@ -48,8 +48,7 @@ final class AuditBatchInserter: Sendable {
         }
     }
 
-    /// Small batches (the usual case for a facade waiting on each record): one statement, one round trip, one
-    /// implicit transaction.
+    /// Small batches (the usual case for a facade waiting on each record): one statement, in a transaction.
     private func insertStatement(_ records: [AuditRecord]) async throws {
         let rows = AuditRowsJSON(records)
         guard !rows.isEmpty else { return }
@@ -57,8 +56,11 @@ final class AuditBatchInserter: Sendable {
         binds.append(rows.exchanges)
         binds.append(rows.sideCalls)
         binds.append(rows.comparisons)
-        // One statement, so one round trip and one implicit transaction: all of the batch or none of it.
-        try await client.query(PostgresQuery(unsafeSQL: Self.statementSQL, binds: binds), logger: logger)
+        // One statement in an explicit transaction: COMMIT's answer is the proof of durability (an implicit
+        // transaction commits only at the protocol's Sync, after the statement has already answered).
+        try await client.transaction(logger: logger) { connection in
+            try await connection.run(PostgresQuery(unsafeSQL: Self.statementSQL, binds: binds), logger: logger)
+        }
     }
 
     /// Large batches: COPY into per-connection staging tables, then one `INSERT … SELECT … ON CONFLICT DO NOTHING`
@@ -86,7 +88,7 @@ final class AuditBatchInserter: Sendable {
                     }
                 }
                 // One statement inserts every staged row into the audit tables; the staging tables empty at commit.
-                try await connection.query(Self.moveStatement(tables.map(\.0)), logger: logger)
+                try await connection.run(Self.moveStatement(tables.map(\.0)), logger: logger)
                 try await connection.query("COMMIT", logger: logger)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
@@ -158,7 +160,7 @@ final class AuditBatchInserter: Sendable {
             }
         }
         for (key, date) in missing {
-            try await client.query("SELECT cutover.ensure_audit_partitions(\(date), 1)", logger: logger)
+            try await client.run("SELECT cutover.ensure_audit_partitions(\(date), 1)", logger: logger)
             knownMonths.withLock { _ = $0.insert(key) }
         }
     }
@@ -169,8 +171,20 @@ final class AuditBatchInserter: Sendable {
         return year * 100 + month
     }
 
-    /// Whether PostgreSQL answered with an error (the data was refused), as opposed to being unreachable.
+    /// Whether PostgreSQL refused the data itself (a constraint, a type, a permission), as opposed to being
+    /// unreachable or unable to work right now. Errors about the server's state — connection exceptions (08),
+    /// insufficient resources (53), operator intervention such as a shutdown (57), system errors (58), transaction
+    /// rollbacks such as deadlocks (40), lock waits (55) and internal errors (XX) — are outages: the batch is
+    /// retried, never set aside.
     static func isServerError(_ error: any Error) -> Bool {
-        (error as? PSQLError)?.code == .server
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return isRefusal(sqlState: error.serverInfo?[.sqlState])
+    }
+
+    static let transientClasses: Set<String> = ["08", "40", "53", "55", "57", "58", "XX"]
+
+    static func isRefusal(sqlState: String?) -> Bool {
+        guard let sqlState else { return true }
+        return !transientClasses.contains(String(sqlState.prefix(2)))
     }
 }

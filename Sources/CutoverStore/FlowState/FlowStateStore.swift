@@ -42,7 +42,7 @@ public struct FlowStateStore: Sendable {
                     INSERT INTO cutover.flow_changes (flow, to_mode, to_percent, version, actor, reason)
                     VALUES (\(item.flow), \(item.setting.mode.rawValue), \(item.setting.percent), 1, \(actor), \(reason))
                     """, logger: logger)
-                try await connection.query("SELECT pg_notify(\(Self.channel), \(item.flow))", logger: logger)
+                try await connection.run("SELECT pg_notify(\(Self.channel), \(item.flow))", logger: logger)
                 return true
             }
             if inserted { created.append(item.flow) }
@@ -157,7 +157,7 @@ public struct FlowStateStore: Sendable {
                 """, logger: logger)
             var record: (Int64, Date)?
             for try await row in inserted.decode((Int64, Date).self) { record = row }
-            try await connection.query("SELECT pg_notify(\(Self.channel), \(flow))", logger: logger)
+            try await connection.run("SELECT pg_notify(\(Self.channel), \(flow))", logger: logger)
             return FlowChange(
                 id: record?.0 ?? 0, flow: flow, from: from, to: target, version: next, actor: actor, reason: reason,
                 changedAt: record?.1 ?? Date(), figures: figures

@@ -25,7 +25,7 @@ public struct Migrator: Sendable {
 
     public func migrate() async throws -> Report {
         try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+            try await connection.run("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
                 let report = try await migrateLocked(connection)
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
@@ -82,7 +82,7 @@ public struct Migrator: Sendable {
         try await connection.query("BEGIN", logger: logger)
         for statement in SQLScript.statements(in: migration.sql) {
             do {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
             } catch let error as PSQLError {
                 throw MigrationError(
                     code: .failed,

@@ -46,6 +46,9 @@ struct AdapterLoaderTests {
             lineFields.first { $0.name == "unitOfMeasureCode" }?.value
                 == .field(FieldSpec(source: .path("po:Uom"), map: ["BX": "BOX", "EA": "EACH"])))
         #expect(po.compare.fields.first { $0.name == "total" }?.tolerance == 0.01)
+        let lines = try #require(po.compare.groups.first)
+        #expect(lines.name == "lines" && lines.key == UnitSources(legacy: "po:ItemCode", new: "/itemId"))
+        #expect(lines.fields.map(\.name) == ["qty"])
         #expect(po.rollout.autoRollback?.window == 200)
         #expect(po.rollout.promoteWhen?.minimumMatchRate == 0.999)
         #expect(po.redact == ["//po:PatientMRN"])
@@ -86,6 +89,23 @@ struct AdapterLoaderTests {
         #expect(
             diagnostics.first?.description
                 == "\(path):5:3: unknown key 'timout_ms' in legacy (hint: did you mean 'timeout_ms'?)")
+    }
+
+    @Test("a unit conversion without a base and factor is reported at its line")
+    func badUnits() {
+        let (flow, diagnostics, path) = load(
+            """
+            flow: po
+            kind: soap
+            legacy: { endpoint: http://legacy/PO }
+            listen: { path: /PO }
+            compare:
+              units:
+                BX: { EA: ten }
+            """)
+        #expect(flow == nil)
+        #expect(diagnostics.first?.description.hasPrefix("\(path):7:") == true)
+        #expect(diagnostics.first?.description.contains("compare.units.BX") == true)
     }
 
     @Test("an unset variable without a default is an error naming it; a default is used")

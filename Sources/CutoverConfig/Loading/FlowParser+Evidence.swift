@@ -2,8 +2,11 @@ import CutoverCore
 import Yams
 
 enum CompareParsing {
-    static let keys = ["reverse_shadow", "fields", "ignore"]
-    static let fieldKeys = ["legacy", "new", "type", "tolerance", "map"]
+    static let keys = ["reverse_shadow", "fields", "groups", "ignore", "units"]
+    static let fieldKeys = [
+        "legacy", "new", "type", "tolerance", "relative_tolerance", "map", "trim", "ignore_case", "unit",
+    ]
+    static let groupKeys = ["legacy", "new", "key", "fields"]
 }
 
 enum ReconcileParsing {
@@ -12,30 +15,72 @@ enum ReconcileParsing {
 
 extension FlowParser {
     func parseCompare(_ reader: MappingReader) -> CompareSpec {
-        var fields: [CompareField] = []
-        if let fieldsReader = reader.mapping("fields", allowed: nil) {
-            for name in fieldsReader.keys {
-                guard let spec = fieldsReader.mapping(name, allowed: CompareParsing.fieldKeys) else { continue }
+        var groups: [CompareGroup] = []
+        if let groupsReader = reader.mapping("groups", allowed: nil) {
+            for name in groupsReader.keys {
+                guard let spec = groupsReader.mapping(name, allowed: CompareParsing.groupKeys) else { continue }
                 let legacy = spec.string("legacy", required: true)
                 let new = spec.string("new", required: true)
-                let type = spec.choice("type", ValueType.self) ?? .string
-                let tolerance = spec.double("tolerance", range: 0...Double.greatestFiniteMagnitude)
-                if tolerance != nil, type != .decimal, type != .integer {
-                    sink.error(
-                        "compare.fields.\(name).tolerance applies to numbers only", at: spec.keyMark("tolerance"))
-                }
+                let key = spec.mapping("key", allowed: ["legacy", "new"]).flatMap(parseSidePair)
+                let fields = spec.mapping("fields", allowed: nil, required: true).map(parseCompareFields) ?? []
                 if let legacy, let new {
-                    fields.append(
-                        CompareField(
-                            name: name, legacy: legacy, new: new, type: type, tolerance: tolerance,
-                            map: spec.stringMap("map"))
-                    )
+                    groups.append(CompareGroup(name: name, legacy: legacy, new: new, key: key, fields: fields))
                 }
             }
         }
+        var units: [String: UnitConversion] = [:]
+        if let unitsReader = reader.mapping("units", allowed: nil) {
+            for unit in unitsReader.keys {
+                let conversion = unitsReader.stringMap(unit)
+                guard conversion.count == 1, let (base, factor) = conversion.first,
+                    let value = Double(factor), value > 0
+                else {
+                    sink.error(
+                        "compare.units.\(unit) must name one base unit and how many of it one \(unit) holds",
+                        at: unitsReader.node(unit)?.mark, hint: "e.g. BX: { EA: 10 }")
+                    continue
+                }
+                units[unit] = UnitConversion(base: base, factor: factor)
+            }
+        }
         return CompareSpec(
-            reverseShadow: reader.bool("reverse_shadow") ?? false, fields: fields, ignore: reader.stringList("ignore")
-        )
+            reverseShadow: reader.bool("reverse_shadow") ?? false,
+            fields: reader.mapping("fields", allowed: nil).map(parseCompareFields) ?? [], groups: groups,
+            ignore: reader.stringList("ignore"), units: units)
+    }
+
+    /// `name: { legacy, new, type, tolerance, relative_tolerance, map, trim, ignore_case, unit }` entries.
+    func parseCompareFields(_ fieldsReader: MappingReader) -> [CompareField] {
+        var fields: [CompareField] = []
+        for name in fieldsReader.keys {
+            guard let spec = fieldsReader.mapping(name, allowed: CompareParsing.fieldKeys) else { continue }
+            let legacy = spec.string("legacy", required: true)
+            let new = spec.string("new", required: true)
+            let type = spec.choice("type", ValueType.self) ?? .string
+            let tolerance = spec.double("tolerance", range: 0...Double.greatestFiniteMagnitude)
+            let relative = spec.double("relative_tolerance", range: 0...1)
+            if tolerance != nil || relative != nil, type != .decimal, type != .integer {
+                sink.error(
+                    "\(spec.context).tolerance applies to numbers only",
+                    at: spec.keyMark("tolerance") ?? spec.keyMark("relative_tolerance"))
+            }
+            let unit = spec.mapping("unit", allowed: ["legacy", "new"]).flatMap(parseSidePair)
+            if let legacy, let new {
+                fields.append(
+                    CompareField(
+                        name: name, legacy: legacy, new: new, type: type, tolerance: tolerance,
+                        relativeTolerance: relative, map: spec.stringMap("map"), trim: spec.bool("trim") ?? true,
+                        ignoreCase: spec.bool("ignore_case") ?? false, unit: unit))
+            }
+        }
+        return fields
+    }
+
+    /// `{ legacy: PATH, new: PATH }`, both required.
+    func parseSidePair(_ reader: MappingReader) -> UnitSources? {
+        guard let legacy = reader.string("legacy", required: true), let new = reader.string("new", required: true)
+        else { return nil }
+        return UnitSources(legacy: legacy, new: new)
     }
 
     func parseRollout(_ reader: MappingReader) -> RolloutDefinition {

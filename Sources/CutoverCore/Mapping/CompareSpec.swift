@@ -6,21 +6,65 @@ public struct CompareField: Sendable, Hashable, Codable {
     /// Source on the new side (usually a JSON pointer).
     public var new: String
     public var type: ValueType
-    /// Absolute tolerance for decimals.
+    /// Absolute tolerance for numbers.
     public var tolerance: Double?
+    /// Relative tolerance for numbers: |a − b| ≤ r × max(|a|, |b|).
+    public var relativeTolerance: Double?
     /// Legacy value → canonical value, applied before comparing.
     public var map: [String: String]
+    /// Strings: ignore leading and trailing whitespace (default on).
+    public var trim: Bool
+    /// Strings: compare without regard to case.
+    public var ignoreCase: Bool
+    /// Quantities: where each side states the unit of measure; both are converted through the spec's `units`.
+    public var unit: UnitSources?
 
     public init(
         name: String, legacy: String, new: String, type: ValueType = .string, tolerance: Double? = nil,
-        map: [String: String] = [:]
+        relativeTolerance: Double? = nil, map: [String: String] = [:], trim: Bool = true, ignoreCase: Bool = false,
+        unit: UnitSources? = nil
     ) {
         self.name = name
         self.legacy = legacy
         self.new = new
         self.type = type
         self.tolerance = tolerance
+        self.relativeTolerance = relativeTolerance
         self.map = map
+        self.trim = trim
+        self.ignoreCase = ignoreCase
+        self.unit = unit
+    }
+}
+
+/// Where each side states a quantity's unit of measure.
+public struct UnitSources: Sendable, Hashable, Codable {
+    public var legacy: String
+    public var new: String
+
+    public init(legacy: String, new: String) {
+        self.legacy = legacy
+        self.new = new
+    }
+}
+
+/// A repeating group (order lines, file records): elements matched by a key, or as a multiset — never by position.
+public struct CompareGroup: Sendable, Hashable, Codable {
+    public var name: String
+    /// The elements on each side (XPath node-set, JSON pointer to an array).
+    public var legacy: String
+    public var new: String
+    /// The key that pairs elements, relative to an element; nil matches elements as a multiset of their fields.
+    public var key: UnitSources?
+    /// Fields compared inside each pair, relative to the element.
+    public var fields: [CompareField]
+
+    public init(name: String, legacy: String, new: String, key: UnitSources? = nil, fields: [CompareField]) {
+        self.name = name
+        self.legacy = legacy
+        self.new = new
+        self.key = key
+        self.fields = fields
     }
 }
 
@@ -29,12 +73,31 @@ public struct CompareSpec: Sendable, Hashable, Codable {
     /// In canary (for new-served exchanges) and new mode, also call legacy off the caller's path.
     public var reverseShadow: Bool
     public var fields: [CompareField]
-    /// Paths never compared.
+    public var groups: [CompareGroup]
+    /// Paths or field names never compared.
     public var ignore: [String]
+    /// Unit conversions: unit → (base unit, how many base units one unit holds), e.g. `BX → (EA, 10)`.
+    public var units: [String: UnitConversion]
 
-    public init(reverseShadow: Bool = false, fields: [CompareField] = [], ignore: [String] = []) {
+    public init(
+        reverseShadow: Bool = false, fields: [CompareField] = [], groups: [CompareGroup] = [], ignore: [String] = [],
+        units: [String: UnitConversion] = [:]
+    ) {
         self.reverseShadow = reverseShadow
         self.fields = fields
+        self.groups = groups
         self.ignore = ignore
+        self.units = units
+    }
+}
+
+/// One unit expressed in a base unit: one `BX` holds `factor` (10) of `base` (`EA`).
+public struct UnitConversion: Sendable, Hashable, Codable {
+    public var base: String
+    public var factor: String
+
+    public init(base: String, factor: String) {
+        self.base = base
+        self.factor = factor
     }
 }

@@ -126,7 +126,8 @@ struct ComparisonRulesTests {
         group.key = nil
         group.fields.append(CompareField(name: "item", legacy: "/item", new: "/itemId"))
         let spec = CompareSpec(groups: [group])
-        let legacy = try document(#"{"legacyLines":[{"item":"A","qty":"1"},{"item":"A","qty":"1"},{"item":"B","qty":"2"}]}"#)
+        let legacy = try document(
+            #"{"legacyLines":[{"item":"A","qty":"1"},{"item":"A","qty":"1"},{"item":"B","qty":"2"}]}"#)
         let reordered = try document(
             #"{"lines":[{"itemId":"B","quantity":2},{"itemId":"A","quantity":1},{"itemId":"A","quantity":1}]}"#)
         #expect(FieldComparator.compare(spec, legacy: legacy, new: reordered).verdict == .match)

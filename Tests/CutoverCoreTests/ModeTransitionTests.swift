@@ -53,3 +53,35 @@ struct ModeTransitionTests {
         #expect(error?.code == .unchanged)
     }
 }
+
+@Suite("Readiness assessment")
+struct ReadinessAssessmentTests {
+    @Test("match rate is matches over compared exchanges; legacy errors and not-compared ones are left out")
+    func rate() {
+        let assessment = ReadinessAssessment.assess(
+            flow: "f", minimumExchanges: 100, minimumMatchRate: 0.99,
+            counts: [.match: 99, .mismatch: 1, .newError: 0, .legacyError: 40, .notCompared: 500])
+        #expect(assessment.compared == 100)
+        #expect(assessment.matchRate == 0.99)
+        #expect(assessment.passes)
+    }
+
+    @Test("too few exchanges, or too many mismatches or new errors, fail with the reason")
+    func failures() {
+        let few = ReadinessAssessment.assess(
+            flow: "f", minimumExchanges: 1_000, minimumMatchRate: 0.999, counts: [.match: 10])
+        #expect(!few.passes)
+        #expect(few.reasons == ["10 compared exchanges, 1000 required"])
+        let errors = ReadinessAssessment.assess(
+            flow: "f", minimumExchanges: 10, minimumMatchRate: 0.999, counts: [.match: 998, .newError: 2])
+        #expect(errors.reasons == ["match rate 99.8% below 99.9%"])
+        let none = ReadinessAssessment.assess(flow: "f", minimumExchanges: nil, minimumMatchRate: 0.9, counts: [:])
+        #expect(none.reasons == ["no compared exchanges, so no match rate"])
+    }
+
+    @Test("a flow without criteria is ready")
+    func noCriteria() {
+        #expect(
+            ReadinessAssessment.assess(flow: "f", minimumExchanges: nil, minimumMatchRate: nil, counts: [:]).passes)
+    }
+}

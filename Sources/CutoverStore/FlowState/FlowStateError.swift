@@ -9,4 +9,10 @@ public struct FlowStateError: Error, Sendable, CustomStringConvertible {
     public var flow: String
     public var message: String
     public var description: String { message }
+
+    public init(code: Code, flow: String, message: String) {
+        self.code = code
+        self.flow = flow
+        self.message = message
+    }
 }

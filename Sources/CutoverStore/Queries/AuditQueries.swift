@@ -47,6 +47,26 @@ public struct AuditQueries: Sendable {
         return tallies
     }
 
+    /// Exchanges of `flow` since `since` by verdict (exchanges still waiting for their comparison are left out).
+    public func verdictCounts(flow: String, since: Date) async throws -> [Verdict: Int] {
+        let rows = try await client.query(
+            """
+            SELECT coalesce(c.verdict, e.verdict), count(*)::int
+            FROM cutover.exchanges e
+            LEFT JOIN LATERAL (
+                SELECT verdict FROM cutover.comparisons c
+                WHERE c.exchange_id = e.id AND c.exchange_started_at = e.started_at
+                ORDER BY c.compared_at DESC LIMIT 1) c ON true
+            WHERE e.flow = \(flow) AND e.started_at >= \(since) AND coalesce(c.verdict, e.verdict) IS NOT NULL
+            GROUP BY 1
+            """, logger: logger)
+        var counts: [Verdict: Int] = [:]
+        for try await (verdict, count) in rows.decode((String, Int).self) {
+            if let verdict = Verdict(rawValue: verdict) { counts[verdict] = count }
+        }
+        return counts
+    }
+
     /// The latest mismatches of `flow` since `since`, newest first.
     public func mismatches(flow: String, since: Date, limit: Int = 10) async throws -> [Mismatch] {
         let rows = try await client.query(

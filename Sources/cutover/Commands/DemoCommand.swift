@@ -60,7 +60,8 @@ struct DemoCommand: AsyncParsableCommand {
                 step.say("Cutover's facade     http://127.0.0.1:\(running.port)\(LegacySOAPSimulator.path)")
                 try await PostgresClient.withClient(url, logger: context.quietPoolLogger) { client in
                     let scenario = DemoScenario(
-                        step: step, running: running, simulators: simulators, client: client, logger: logger)
+                        step: step, definitions: flows, running: running, simulators: simulators, client: client,
+                        logger: logger)
                     try await scenario.play()
                 }
             }
@@ -72,6 +73,7 @@ struct DemoCommand: AsyncParsableCommand {
 /// The phases of the demo, each driven through the real facade and read back from the audit store.
 struct DemoScenario: Sendable {
     let step: DemoNarrator
+    let definitions: [FlowDefinition]
     let running: CutoverServer.Running
     let simulators: RunningSimulators
     let client: PostgresClient
@@ -108,7 +110,8 @@ struct DemoScenario: Sendable {
 
     private func phases(store: FlowStateStore, traffic: PurchaseOrderTraffic) async throws {
         let suppliers = SimulatorCatalog.suppliers.map(\.number)
-        let run = String(Int(Date().timeIntervalSince1970))
+        let started = Date()
+        let run = String(Int(started.timeIntervalSince1970))
 
         step.phase("legacy: Cutover is a transparent, audited wrapper")
         try await drive(traffic, suppliers, tag: "\(run)-L")
@@ -122,7 +125,15 @@ struct DemoScenario: Sendable {
         try await drive(traffic, suppliers + suppliers, tag: "\(run)-C")
 
         step.phase("new: the ERP answers every call, rendered as the legacy answer")
-        try await change(store, ModeSetting(mode: .new), "all suppliers on the ERP")
+        let readiness = try await ReadinessCheck.assess(
+            [flow], definitions: definitions, since: started, client: client, logger: logger)[0]
+        step.say(
+            "readiness: \(readiness.compared) compared, match rate "
+                + (readiness.matchRate.map(ReadinessAssessment.percent) ?? "-") + ": "
+                + (readiness.passes ? "ready" : "not ready (\(readiness.reasons.joined(separator: "; ")))"))
+        try await change(
+            store, ModeSetting(mode: .new), "all suppliers on the ERP (demo: forced past promote_when)", force: true,
+            figures: readiness.figures.text)
         let legacyCalls = simulators.legacy.calls
         try await drive(traffic, suppliers, tag: "\(run)-N")
         step.say("legacy service calls during this phase: \(simulators.legacy.calls - legacyCalls)")
@@ -141,8 +152,11 @@ struct DemoScenario: Sendable {
         }
     }
 
-    private func change(_ store: FlowStateStore, _ setting: ModeSetting, _ reason: String) async throws {
-        let change = try await store.change(flow, to: setting, actor: "demo", reason: reason)
+    private func change(
+        _ store: FlowStateStore, _ setting: ModeSetting, _ reason: String, force: Bool = false, figures: String? = nil
+    ) async throws {
+        let change = try await store.change(
+            flow, to: setting, actor: "demo", reason: reason, force: force, figures: figures)
         try await waitForMode(setting)
         step.say("\(change.from?.description ?? "-") → \(change.to), version \(change.version): \(reason)")
     }

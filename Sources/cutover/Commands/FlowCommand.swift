@@ -119,7 +119,8 @@ struct FlowSet: AsyncParsableCommand {
     @Option(help: "Canary percent of routing-key buckets served by the new side.") var percent: Double?
     @Option(help: "Why: recorded in the flow's history.") var reason: String
     @Option(help: "Who: recorded in the history (default: the OS user).") var actor: String?
-    @Flag(help: "Allow a forward move that skips a step.") var force = false
+    @Flag(help: "Allow a forward move that skips a step, or a move to new that fails readiness.") var force = false
+    @Option(help: "Readiness evidence window for --mode new, back from now.") var since = "30d"
     @OptionGroup var config: ConfigOption
 
     func validate() throws {
@@ -132,10 +133,29 @@ struct FlowSet: AsyncParsableCommand {
         let actor = context.actor(actor)
         let definitions = try FlowSeeding.definitionsIfPresent(context, config.directory)
         let target = ModeSetting(mode: mode, percent: percent ?? 0)
+        let window = try ReadinessCheck.since(since)
+        let (flow, mode, reason, force) = (flow, mode, reason, force)
         let change = try await context.withDatabase { client, _ in
             let store = FlowStateStore(client: client, logger: context.logger)
             try await FlowSeeding.seed(definitions, store: store)
-            return try await store.change(flow, to: target, actor: actor, reason: reason, force: force)
+            // Moving to new rests on evidence: the readiness figures are checked and stored with the change.
+            var figures: String?
+            // A move the transition rules refuse (a skipped step) is refused for that reason first, by the store.
+            let current = try await store.state(flow)?.setting
+            let allowed = current.map { (try? ModeTransition.check(from: $0, to: target, force: force)) != nil } ?? true
+            if mode == .new, allowed {
+                let assessment = try await ReadinessCheck.assess(
+                    [flow], definitions: definitions, since: window, client: client, logger: context.logger)[0]
+                figures = assessment.figures.text
+                if !assessment.passes, !force {
+                    throw FlowStateError(
+                        code: .refusedTransition, flow: flow,
+                        message: "\(flow) is not ready for new: \(assessment.reasons.joined(separator: "; ")) "
+                            + "(see cutover readiness \(flow); --force overrides and is recorded)")
+                }
+            }
+            return try await store.change(
+                flow, to: target, actor: actor, reason: reason, force: force, figures: figures)
         }
         print(
             "\(flow): \(change.from?.description ?? "-") → \(change.to) (version \(change.version)) by \(change.actor): \(change.reason)"

@@ -92,6 +92,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Parallel-run reports: aggregated in SQL, written as JSON, Markdown, CSV (HTML next).
+        .target(
+            name: "CutoverReports",
+            dependencies: ["CutoverCore", "CutoverStore", postgresNIO, logging],
+            swiftSettings: swiftSettings
+        ),
         // A legacy SOAP service over a legacy PostgreSQL schema, and a Business Central-shaped ERP REST API.
         .target(
             name: "CutoverSimulators",
@@ -141,7 +147,7 @@ let package = Package(
             name: "cutover",
             dependencies: [
                 "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverServer", "CutoverSimulators",
-                "CutoverAdapters", "CutoverHTTP",
+                "CutoverAdapters", "CutoverHTTP", "CutoverReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 postgresNIO,
                 logging,
@@ -172,6 +178,11 @@ let package = Package(
                 "CutoverAdapters", "CutoverSimulators", "CutoverTesting", "CutoverConfig", "CutoverServer",
                 postgresNIO,
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutoverReportsTests",
+            dependencies: ["CutoverReports", "CutoverTesting", "CutoverStore", postgresNIO],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -74,6 +74,30 @@ struct ReadinessCLITests {
         }
     }
 
+    @Test("cutover report writes json, md and csv for a flow")
+    func report() async throws {
+        let url = try await TestPostgres.makeDatabase("report")
+        let home = TemporaryDirectory("home")
+        let env = ["DATABASE_URL": url.connectionString, "CUTOVER_HOME": home.path, "USER": "cli-test"]
+        #expect(try await CutoverProcess.run(["migrate"], environment: env).status == 0)
+        try await TestPostgres.withClient(url) { client in
+            try await seed(client, count: 7, verdict: "match")
+            try await seed(client, count: 3, verdict: "mismatch")
+        }
+        let out = TemporaryDirectory("reports")
+        for format in ["json", "md", "csv"] {
+            let run = try await CutoverProcess.run(
+                ["report", "--flow", flow, "--since", "1h", "--format", format, "--out", out.path], environment: env)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let json = try String(contentsOfFile: out.file("report-\(flow).json"), encoding: .utf8)
+        #expect(json.contains(#""exchanges" : 10"#), "\(json)")
+        let markdown = try String(contentsOfFile: out.file("report-\(flow).md"), encoding: .utf8)
+        #expect(markdown.contains("| mismatch | 3 |"))
+        let csv = try String(contentsOfFile: out.file("report-\(flow).csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1, "seeded mismatches carry no field diff: header only")
+    }
+
     struct Figures: Decodable {
         var compared: Int
         var matches: Int

@@ -22,6 +22,15 @@ public struct AuditQueries: Sendable {
     let client: PostgresClient
     let logger: Logger
 
+    /// Joins each exchange `e` to its verdict `c.verdict`: its latest comparison's (use `coalesce(c.verdict,
+    /// e.verdict)` for the exchange's own when it has none). A constant, never input.
+    public static let verdictJoin = """
+        LEFT JOIN LATERAL (
+            SELECT verdict FROM cutover.comparisons c
+            WHERE c.exchange_id = e.id AND c.exchange_started_at = e.started_at
+            ORDER BY c.compared_at DESC LIMIT 1) c ON true
+        """
+
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
@@ -33,10 +42,7 @@ public struct AuditQueries: Sendable {
             """
             SELECT e.mode, e.served_by, coalesce(c.verdict, e.verdict), count(*)::int
             FROM cutover.exchanges e
-            LEFT JOIN LATERAL (
-                SELECT verdict FROM cutover.comparisons c
-                WHERE c.exchange_id = e.id AND c.exchange_started_at = e.started_at
-                ORDER BY c.compared_at DESC LIMIT 1) c ON true
+            \(unescaped: Self.verdictJoin)
             WHERE e.flow = \(flow) AND e.started_at >= \(since)
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             """, logger: logger)
@@ -53,10 +59,7 @@ public struct AuditQueries: Sendable {
             """
             SELECT coalesce(c.verdict, e.verdict), count(*)::int
             FROM cutover.exchanges e
-            LEFT JOIN LATERAL (
-                SELECT verdict FROM cutover.comparisons c
-                WHERE c.exchange_id = e.id AND c.exchange_started_at = e.started_at
-                ORDER BY c.compared_at DESC LIMIT 1) c ON true
+            \(unescaped: Self.verdictJoin)
             WHERE e.flow = \(flow) AND e.started_at >= \(since) AND coalesce(c.verdict, e.verdict) IS NOT NULL
             GROUP BY 1
             """, logger: logger)

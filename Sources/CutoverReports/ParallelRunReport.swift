@@ -1,0 +1,60 @@
+import CutoverCore
+import Foundation
+
+/// The evidence for one flow over one period, as every report format shows it. Encoded as JSON it is the `json`
+/// format; its schema is documented in docs/reports.md.
+public struct ParallelRunReport: Sendable, Codable, Hashable {
+    public struct Volume: Sendable, Codable, Hashable {
+        public var mode: String
+        public var servedBy: String?
+        public var exchanges: Int
+    }
+
+    public struct FieldCount: Sendable, Codable, Hashable {
+        public var path: String
+        public var occurrences: Int
+        /// Up to three correlation ids of exchanges where the field differed, newest first.
+        public var examples: [String]
+    }
+
+    public struct Latency: Sendable, Codable, Hashable {
+        public var side: String
+        public var calls: Int
+        public var p50Seconds: Double?
+        public var p90Seconds: Double?
+        public var p99Seconds: Double?
+    }
+
+    public struct ModeChange: Sendable, Codable, Hashable {
+        public var at: Date
+        public var from: String?
+        public var to: String
+        public var actor: String
+        public var reason: String
+    }
+
+    /// One time bucket of the charts.
+    public struct Bucket: Sendable, Codable, Hashable {
+        public var start: Date
+        public var exchanges: Int
+        public var compared: Int
+        public var matches: Int
+    }
+
+    public var flow: String
+    public var since: Date
+    public var until: Date
+    public var exchanges: Int
+    public var volume: [Volume]
+    /// Exchanges by verdict (`match`, `mismatch`, `legacy_error`, `new_error`, `not_compared`); exchanges whose
+    /// comparison is still pending are counted under `pending`.
+    public var verdicts: [String: Int]
+    public var topFields: [FieldCount]
+    public var latency: [Latency]
+    /// Dead letters of the period (none exist before the dead-letter store is built).
+    public var deadLetters: Int
+    public var timeline: [ModeChange]
+    public var readiness: ReadinessAssessment
+    public var bucketSeconds: Int
+    public var buckets: [Bucket]
+}

@@ -33,6 +33,14 @@ public struct ParallelRunReport: Sendable, Codable, Hashable {
         public var reason: String
     }
 
+    /// Side calls whose latency was at most `upperBoundSeconds` (and above the previous bound); the last bound is
+    /// open (`nil`).
+    public struct LatencyBin: Sendable, Codable, Hashable {
+        public var side: String
+        public var upperBoundSeconds: Double?
+        public var calls: Int
+    }
+
     /// One time bucket of the charts.
     public struct Bucket: Sendable, Codable, Hashable {
         public var start: Date
@@ -51,6 +59,7 @@ public struct ParallelRunReport: Sendable, Codable, Hashable {
     public var verdicts: [String: Int]
     public var topFields: [FieldCount]
     public var latency: [Latency]
+    public var latencyHistogram: [LatencyBin]
     /// Dead letters of the period (none exist before the dead-letter store is built).
     public var deadLetters: Int
     public var timeline: [ModeChange]

@@ -28,6 +28,7 @@ public struct ReportBuilder: Sendable {
         let fields = try await topFields(flow, since, until)
         progress("latency")
         let latency = try await self.latency(flow, since, until)
+        let histogram = try await latencyHistogram(flow, since, until)
         progress("mode changes")
         let timeline = try await FlowStateStore(client: client, logger: logger).history(flow, limit: 1_000)
             .filter { $0.changedAt >= since && $0.changedAt <= until }
@@ -44,7 +45,8 @@ public struct ReportBuilder: Sendable {
         for (name, count) in verdicts { if let verdict = Verdict(rawValue: name) { counts[verdict] = count } }
         return ParallelRunReport(
             flow: flow, since: since, until: until, exchanges: volume.reduce(0) { $0 + $1.exchanges }, volume: volume,
-            verdicts: verdicts, topFields: fields, latency: latency, deadLetters: 0, timeline: Array(timeline),
+            verdicts: verdicts, topFields: fields, latency: latency, latencyHistogram: histogram, deadLetters: 0,
+            timeline: Array(timeline),
             readiness: ReadinessAssessment.assess(
                 flow: flow, minimumExchanges: minimumExchanges, minimumMatchRate: minimumMatchRate, counts: counts),
             bucketSeconds: bucketSeconds, buckets: buckets)
@@ -127,6 +129,40 @@ public struct ReportBuilder: Sendable {
             result.append(.init(side: side, calls: calls, p50Seconds: p50, p90Seconds: p90, p99Seconds: p99))
         }
         return result
+    }
+
+    /// Upper bounds (seconds) of the latency histogram's bins; one more bin holds everything slower.
+    static let latencyBounds: [Double] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
+
+    func latencyHistogram(_ flow: String, _ since: Date, _ until: Date) async throws -> [ParallelRunReport.LatencyBin] {
+        var binds = Self.binds(flow, since, until)
+        binds.append(Self.latencyBounds)
+        var counts: [String: [Int: Int]] = [:]
+        for try await (side, bin, calls) in try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT s.side, width_bucket(s.latency_seconds, $4::float8[]), count(*)::int
+                    FROM cutover.side_calls s
+                    JOIN cutover.exchanges e ON e.id = s.exchange_id AND e.started_at = s.exchange_started_at
+                    WHERE e.flow = $1 AND s.exchange_started_at >= $2 AND s.exchange_started_at < $3
+                      AND s.latency_seconds IS NOT NULL
+                    GROUP BY 1, 2
+                    """, binds: binds), logger: logger
+        ).decode((String, Int, Int).self) {
+            counts[side, default: [:]][bin] = calls
+        }
+        // width_bucket gives 0 below the first bound, k for [bound k-1, bound k), and n at or above the last: so
+        // slot k has upper bound bounds[k], and slot n is open.
+        var bins: [ParallelRunReport.LatencyBin] = []
+        for side in counts.keys.sorted() {
+            let bySlot = counts[side] ?? [:]
+            for index in 0...Self.latencyBounds.count {
+                let calls = bySlot[index] ?? 0
+                let bound = index < Self.latencyBounds.count ? Self.latencyBounds[index] : nil
+                bins.append(.init(side: side, upperBoundSeconds: bound, calls: calls))
+            }
+        }
+        return bins
     }
 
     func buckets(_ flow: String, _ since: Date, _ until: Date, _ seconds: Int) async throws

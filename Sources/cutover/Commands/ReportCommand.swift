@@ -9,18 +9,19 @@ struct ReportCommand: AsyncParsableCommand {
         commandName: "report",
         abstract: "Parallel-run report per flow: volume, verdicts, differing fields, latency, mode changes, readiness.",
         discussion: """
-            json and md print the report; csv prints one line per occurrence of a differing field. With --out, each \
+            html (a self-contained page with charts), json and md print the report; csv prints one line per \
+            occurrence of a differing field. With --out, each \
             flow's report is written to DIR/report-FLOW.EXT instead.
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case json, md, csv
+        case html, json, md, csv
     }
 
     @Option(help: "One flow (default: every flow in --config).") var flow: String?
     @Option(help: "Period, back from now: 24h, 7d, 30d.") var since = "24h"
-    @Option(help: "json, md or csv.") var format = Format.md
+    @Option(help: "html, json, md or csv.") var format = Format.md
     @Option(help: "Directory to write the reports to (default: standard output).") var out: String?
     @OptionGroup var config: ConfigOption
 
@@ -51,7 +52,12 @@ struct ReportCommand: AsyncParsableCommand {
                     progress: { step in
                         if interactive { FileHandle.standardError.write(Data("report \(flow): \(step)…\n".utf8)) }
                     })
-                let text = format == .json ? try ReportText.json(report) : ReportText.markdown(report)
+                let text: String
+                switch format {
+                case .html: text = ReportHTML.render(report)
+                case .json: text = try ReportText.json(report)
+                case .md, .csv: text = ReportText.markdown(report)
+                }
                 if let path {
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
                     print(path)

@@ -1,3 +1,4 @@
+import CutoverConfig
 import CutoverCore
 import CutoverServer
 import CutoverSimulators
@@ -19,14 +20,15 @@ struct FacadeFixture: Sendable {
     var facadeURL: String { "http://127.0.0.1:\(server.port)/PurchaseOrderService" }
 
     static func run(
-        erpKnobs: ERPSimulatorKnobs = ERPSimulatorKnobs(), _ body: @Sendable (FacadeFixture) async throws -> Void
-    )
-        async throws
-    {
+        erpKnobs: ERPSimulatorKnobs = ERPSimulatorKnobs(),
+        configure: @escaping @Sendable (inout FlowDefinition) -> Void = { _ in },
+        _ body: @Sendable (FacadeFixture) async throws -> Void
+    ) async throws {
         let database = try await TestPostgres.makeDatabase("facade")
         let home = TemporaryDirectory()
         try await withSimulators(database: database, erpKnobs: erpKnobs) { simulators in
-            let flows = try shippedAdapters(environment: simulators.adapterEnvironment)
+            var flows = try shippedAdapters(environment: simulators.adapterEnvironment)
+            for index in flows.indices where flows[index].flow == flow { configure(&flows[index]) }
             try await withCutoverServer(flows: flows, database: database, home: home.path) { server in
                 try await TestPostgres.withClient(database) { client in
                     try await body(

@@ -95,6 +95,27 @@ struct AppendOnlyTests {
         }
     }
 
+    @Test("every side_calls partition, existing or made later, compresses payloads with lz4")
+    func partitionCompression() async throws {
+        try await TestPostgres.withMigratedDatabase("lz4") { client, _ in
+            try await client.run(
+                "SELECT cutover.ensure_audit_partitions(now() + interval '13 months', 1)", logger: TestPostgres.logger)
+            var methods: [String: Int] = [:]
+            for try await (method, count) in try await client.query(
+                """
+                SELECT coalesce(nullif(a.attcompression, ''), 'default'), count(*)::int
+                FROM pg_inherits i JOIN pg_attribute a ON a.attrelid = i.inhrelid
+                WHERE i.inhparent = 'cutover.side_calls'::regclass AND a.attname IN ('request', 'response', 'error')
+                GROUP BY 1
+                """, logger: TestPostgres.logger
+            ).decode((String, Int).self) {
+                methods[method] = count
+            }
+            #expect(methods.keys.sorted() == ["l"], "\(methods)")
+            #expect((methods["l"] ?? 0) >= 6)
+        }
+    }
+
     @Test("retention drops whole partitions older than the cutoff and keeps the rest")
     func prune() async throws {
         try await TestPostgres.withMigratedDatabase("prune") { client, _ in

@@ -70,7 +70,7 @@ public struct ERPClient: Sendable {
                 logger.debug(
                     "retrying an ERP request",
                     metadata: [
-                        "cutover.attempt": "\(attempt)", "cutover.wait_ms": "\(wait.milliseconds)",
+                        "cutover.attempt": "\(attempt)", "cutover.wait_ms": "\(wait.inMilliseconds)",
                         "cutover.erp_error": "\(error.underlying.code.rawValue)",
                     ])
                 do {
@@ -161,13 +161,5 @@ extension ERPError {
         var copy = self
         copy.attempts = attempts
         return copy
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    public var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -58,11 +58,12 @@ public enum ReportText {
 
     static func seconds(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
 
+    /// ISO 8601 in UTC to the second. One format style serves every call: the CSV formats a time per line.
     static func time(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        date.formatted(iso8601)
     }
+
+    static let iso8601 = Date.ISO8601FormatStyle()
 }
 
 /// The CSV format: one line per occurrence of a differing field, streamed from the database to a file.

@@ -199,8 +199,6 @@ public actor ERPSimulator {
     }
 
     private func control(_ request: SimulatorRequest) -> SimulatorResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         switch (request.method, request.path) {
         case ("GET", "/_sim/knobs"):
             return SimulatorResponse(status: 200, headers: Self.jsonHeaders, body: Self.encode(knobs))

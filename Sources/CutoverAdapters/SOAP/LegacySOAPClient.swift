@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CutoverCore
 import Foundation
 import NIOCore
 
@@ -16,6 +17,12 @@ struct LegacyOutcome: Sendable {
     var succeeded: Bool { error == nil && status == 200 }
 }
 
+/// A GET answered with another status than 200.
+struct FetchFailure: Error, CustomStringConvertible {
+    var status: Int
+    var description: String { "HTTP \(status)" }
+}
+
 /// Forwards SOAP calls to the legacy service unchanged, over a shared keep-alive pool.
 struct LegacySOAPClient: Sendable {
     let httpClient: HTTPClient
@@ -29,12 +36,12 @@ struct LegacySOAPClient: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await httpClient.execute(request, timeout: TimeAmount.nanoseconds(timeout.nanoseconds))
+            let response = try await httpClient.execute(request, timeout: TimeAmount(timeout))
             let answer = try await response.body.collect(upTo: Self.maxResponseBytes)
             return LegacyOutcome(
                 startedAt: startedAt, status: Int(response.status.code),
                 contentType: response.headers.first(name: "Content-Type"), body: Array(buffer: answer),
-                latency: clock.duration(to: .now).seconds, error: nil)
+                latency: clock.duration(to: .now).inSeconds, error: nil)
         } catch {
             let reason: String
             if let error = error as? HTTPClientError {
@@ -46,27 +53,15 @@ struct LegacySOAPClient: Sendable {
             }
             return LegacyOutcome(
                 startedAt: startedAt, status: nil, contentType: nil, body: [],
-                latency: clock.duration(to: .now).seconds, error: reason)
+                latency: clock.duration(to: .now).inSeconds, error: reason)
         }
     }
 
     /// A GET (the WSDL).
     func fetch(_ url: String, timeout: Duration) async throws -> [UInt8] {
         let response = try await httpClient.execute(
-            HTTPClientRequest(url: url), timeout: TimeAmount.nanoseconds(timeout.nanoseconds))
-        guard response.status == .ok else { throw HTTPClientError.invalidURL }
+            HTTPClientRequest(url: url), timeout: TimeAmount(timeout))
+        guard response.status == .ok else { throw FetchFailure(status: Int(response.status.code)) }
         return Array(buffer: try await response.body.collect(upTo: 4 << 20))
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

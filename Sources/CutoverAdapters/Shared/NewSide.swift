@@ -85,11 +85,11 @@ struct NewSide: Sendable {
             let reply = try response.json()
             return NewOutcome(
                 startedAt: startedAt, request: prepared.body, status: response.status, reply: reply,
-                replyText: response.text, latency: clock.duration(to: .now).seconds, error: nil)
+                replyText: response.text, latency: clock.duration(to: .now).inSeconds, error: nil)
         } catch {
             return NewOutcome(
                 startedAt: startedAt, request: prepared.body, status: error.status, reply: nil,
-                replyText: error.responseBody, latency: clock.duration(to: .now).seconds, error: error)
+                replyText: error.responseBody, latency: clock.duration(to: .now).inSeconds, error: error)
         }
     }
 }

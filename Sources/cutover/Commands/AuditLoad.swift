@@ -78,7 +78,7 @@ struct AuditLoad: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        let seconds = (clock.now - began).seconds
+        let seconds = (clock.now - began).inSeconds
         return LoadSummary(
             records: count, seconds: seconds, recordsPerSecond: Double(count) / seconds,
             spooled: await writer.spoolBytes > 0)
@@ -102,8 +102,4 @@ final class ManagedIndex: Sendable {
             return current
         }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -2,9 +2,9 @@ import CutoverCore
 import Foundation
 
 /// Encodes audit records as JSON arrays of rows, one array per table, for `json_populate_recordset`: the whole
-/// batch then goes to PostgreSQL as one statement with three parameters (one round trip, one implicit transaction).
-/// Values are written exactly as the COPY encoder writes them (same timestamps, same JSON columns), so a record
-/// sent again through either path carries the same key.
+/// batch then goes to PostgreSQL as one statement with three parameters.
+/// The cells come from the COPY encoder (`CopyTextEncoder.cells`), so both paths write the same value in the same
+/// column, and a record sent again through either path carries the same key.
 struct AuditRowsJSON {
     private var exchangeRows: [UInt8] = [UInt8(ascii: "[")]
     private var sideCallRows: [UInt8] = [UInt8(ascii: "[")]
@@ -31,56 +31,36 @@ struct AuditRowsJSON {
     var isEmpty: Bool { counts == (0, 0, 0) }
 
     private mutating func add(_ record: ExchangeRecord) {
-        var row = Object(into: Self.take(&exchangeRows), first: counts.0 == 0)
-        row.field("id", record.id.uuidString)
-        row.field("flow", record.flow)
-        row.field("kind", record.kind.rawValue)
-        row.field("parent_id", record.parentID?.uuidString)
-        row.field("correlation_id", record.correlationID)
-        row.field("trace_id", record.traceID)
-        row.field("routing_key", record.routingKey)
-        row.field("mode", record.mode.rawValue)
-        row.raw("percent", String(record.percent))
-        row.field("served_by", record.servedBy?.rawValue)
-        row.field("started_at", CopyTextEncoder.timestamp(record.startedAt))
-        row.field("finished_at", record.finishedAt.map(CopyTextEncoder.timestamp))
-        row.field("payload_sha256", record.payloadSHA256)
-        row.field("verdict", record.verdict?.rawValue)
-        row.raw("attributes", JSONText.object(record.attributes))
-        exchangeRows = row.end()
+        Self.append(
+            CopyTextEncoder.cells(record), CopyTextEncoder.exchangeColumns, to: &exchangeRows, first: counts.0 == 0)
         counts.0 += 1
     }
 
     private mutating func add(_ record: SideCallRecord) {
-        var row = Object(into: Self.take(&sideCallRows), first: counts.1 == 0)
-        row.field("exchange_id", record.exchangeID.uuidString)
-        row.field("exchange_started_at", CopyTextEncoder.timestamp(record.exchangeStartedAt))
-        row.field("side", record.side.rawValue)
-        row.raw("attempt", String(record.attempt))
-        row.field("started_at", CopyTextEncoder.timestamp(record.startedAt))
-        row.field("request", record.request)
-        row.field("request_sha256", record.requestSHA256)
-        row.field("response", record.response)
-        row.field("response_sha256", record.responseSHA256)
-        row.raw("status", record.status.map { String($0) } ?? "null")
-        row.raw("latency_seconds", record.latencySeconds.map { $0.isFinite ? String($0) : "null" } ?? "null")
-        row.field("error", record.error)
-        sideCallRows = row.end()
+        Self.append(
+            CopyTextEncoder.cells(record), CopyTextEncoder.sideCallColumns, to: &sideCallRows, first: counts.1 == 0)
         counts.1 += 1
     }
 
     private mutating func add(_ record: ComparisonRecord) {
-        var row = Object(into: Self.take(&comparisonRows), first: counts.2 == 0)
-        row.field("id", record.id.uuidString)
-        row.field("exchange_id", record.exchangeID.uuidString)
-        row.field("exchange_started_at", CopyTextEncoder.timestamp(record.exchangeStartedAt))
-        row.field("flow", record.flow)
-        row.field("verdict", record.verdict.rawValue)
-        row.raw("diff", JSONText.diff(record.diff))
-        row.field("compared_at", CopyTextEncoder.timestamp(record.comparedAt))
-        row.field("replay_of", record.replayOf?.uuidString)
-        comparisonRows = row.end()
+        Self.append(
+            CopyTextEncoder.cells(record), CopyTextEncoder.comparisonColumns, to: &comparisonRows, first: counts.2 == 0)
         counts.2 += 1
+    }
+
+    /// One row object, its members named by the table's columns, appended to the table's array.
+    private static func append(
+        _ cells: [CopyTextEncoder.Cell], _ columns: [String], to array: inout [UInt8], first: Bool
+    ) {
+        var row = Object(into: take(&array), first: first)
+        for (column, cell) in zip(columns, cells) {
+            switch cell {
+            case .text(let value): row.field(column, value)
+            case .number(let value): row.raw(column, value ?? "null")
+            case .json(let json): row.raw(column, json)
+            }
+        }
+        array = row.end()
     }
 
     /// Moves the array out, so appending to it does not copy it (copy-on-write).

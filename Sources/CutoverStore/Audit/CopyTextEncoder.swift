@@ -19,53 +19,66 @@ struct CopyTextEncoder {
         "id", "exchange_id", "exchange_started_at", "flow", "verdict", "diff", "compared_at", "replay_of",
     ]
 
+    /// One column's value, as both encoders need it: text (or NULL), a number (or NULL), or JSON for a jsonb column.
+    enum Cell {
+        case text(String?)
+        case number(String?)
+        case json(String)
+    }
+
+    // The cells of each record, in the order of its table's column list above: the one place that says which
+    // value goes in which column, for COPY and for `json_populate_recordset` alike.
+
+    static func cells(_ record: ExchangeRecord) -> [Cell] {
+        [
+            .text(record.id.uuidString), .text(record.flow), .text(record.kind.rawValue),
+            .text(record.parentID?.uuidString), .text(record.correlationID), .text(record.traceID),
+            .text(record.routingKey), .text(record.mode.rawValue), .number(String(record.percent)),
+            .text(record.servedBy?.rawValue), .text(timestamp(record.startedAt)),
+            .text(record.finishedAt.map(timestamp)), .text(record.payloadSHA256), .text(record.verdict?.rawValue),
+            .json(JSONText.object(record.attributes)),
+        ]
+    }
+
+    static func cells(_ record: SideCallRecord) -> [Cell] {
+        [
+            .text(record.exchangeID.uuidString), .text(timestamp(record.exchangeStartedAt)),
+            .text(record.side.rawValue), .number(String(record.attempt)), .text(timestamp(record.startedAt)),
+            .text(record.request), .text(record.requestSHA256), .text(record.response), .text(record.responseSHA256),
+            .number(record.status.map { String($0) }),
+            .number(record.latencySeconds.flatMap { $0.isFinite ? String($0) : nil }), .text(record.error),
+        ]
+    }
+
+    static func cells(_ record: ComparisonRecord) -> [Cell] {
+        [
+            .text(record.id.uuidString), .text(record.exchangeID.uuidString),
+            .text(timestamp(record.exchangeStartedAt)), .text(record.flow), .text(record.verdict.rawValue),
+            .json(JSONText.diff(record.diff)), .text(timestamp(record.comparedAt)),
+            .text(record.replayOf?.uuidString),
+        ]
+    }
+
     static func append(_ record: ExchangeRecord, to buffer: inout ByteBuffer) {
-        var row = Row(buffer: buffer)
-        row.field(record.id.uuidString)
-        row.field(record.flow)
-        row.field(record.kind.rawValue)
-        row.field(record.parentID?.uuidString)
-        row.field(record.correlationID)
-        row.field(record.traceID)
-        row.field(record.routingKey)
-        row.field(record.mode.rawValue)
-        row.field(String(record.percent))
-        row.field(record.servedBy?.rawValue)
-        row.field(timestamp(record.startedAt))
-        row.field(record.finishedAt.map(timestamp))
-        row.field(record.payloadSHA256)
-        row.field(record.verdict?.rawValue)
-        row.field(JSONText.object(record.attributes))
-        buffer = row.end()
+        append(cells(record), to: &buffer)
     }
 
     static func append(_ record: SideCallRecord, to buffer: inout ByteBuffer) {
-        var row = Row(buffer: buffer)
-        row.field(record.exchangeID.uuidString)
-        row.field(timestamp(record.exchangeStartedAt))
-        row.field(record.side.rawValue)
-        row.field(String(record.attempt))
-        row.field(timestamp(record.startedAt))
-        row.field(record.request)
-        row.field(record.requestSHA256)
-        row.field(record.response)
-        row.field(record.responseSHA256)
-        row.field(record.status.map { String($0) })
-        row.field(record.latencySeconds.map { String($0) })
-        row.field(record.error)
-        buffer = row.end()
+        append(cells(record), to: &buffer)
     }
 
     static func append(_ record: ComparisonRecord, to buffer: inout ByteBuffer) {
+        append(cells(record), to: &buffer)
+    }
+
+    static func append(_ cells: [Cell], to buffer: inout ByteBuffer) {
         var row = Row(buffer: buffer)
-        row.field(record.id.uuidString)
-        row.field(record.exchangeID.uuidString)
-        row.field(timestamp(record.exchangeStartedAt))
-        row.field(record.flow)
-        row.field(record.verdict.rawValue)
-        row.field(JSONText.diff(record.diff))
-        row.field(timestamp(record.comparedAt))
-        row.field(record.replayOf?.uuidString)
+        for cell in cells {
+            switch cell {
+            case .text(let value), .number(let value): row.field(value)
+            case .json(let json): row.field(json)
+            }
+        }
         buffer = row.end()
     }
 

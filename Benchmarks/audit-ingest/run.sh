@@ -13,13 +13,9 @@ ROWS=${1:-200000}
 ROUNDS=${2:-3}
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-OUT=$(mktemp -d /tmp/cutover-bench-XXXX)
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-AS=(); [ "$(id -u)" = 0 ] && { chown postgres "$OUT"; AS=(runuser -u postgres --); }
-"${AS[@]}" "$PGBIN/initdb" -D "$OUT/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-"${AS[@]}" "$PGBIN/pg_ctl" -D "$OUT/data" -l "$OUT/pg.log" -w -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=''" start >/dev/null
-trap '"${AS[@]}" "$PGBIN/pg_ctl" -D "$OUT/data" -m fast stop >/dev/null; rm -rf "$OUT"' EXIT
+source Benchmarks/throwaway-postgres.sh
+start_throwaway_postgres cutover-bench
+trap stop_throwaway_postgres EXIT
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres" CUTOVER_HOME="$OUT/home"
 PSQL=(psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
 

@@ -11,13 +11,9 @@ set -euo pipefail
 SMALL=${1:-100000}
 LARGE=${2:-1000000}
 cd "$(dirname "$0")/../.."
-OUT=$(mktemp -d /tmp/cutover-report-bench-XXXX)
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-AS=(); [ "$(id -u)" = 0 ] && { chown postgres "$OUT"; AS=(runuser -u postgres --); }
-"${AS[@]}" "$PGBIN/initdb" -D "$OUT/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-"${AS[@]}" "$PGBIN/pg_ctl" -D "$OUT/data" -l "$OUT/pg.log" -w -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=''" start >/dev/null
-trap '"${AS[@]}" "$PGBIN/pg_ctl" -D "$OUT/data" -m fast stop >/dev/null; rm -rf "$OUT"' EXIT
+source Benchmarks/throwaway-postgres.sh
+start_throwaway_postgres cutover-report-bench
+trap stop_throwaway_postgres EXIT
 export CUTOVER_HOME="$OUT/home"
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 swift build -c release --product cutover >/dev/null

@@ -20,20 +20,14 @@ CONNECTIONS=${3:-64}
 LEGACY_MS=${4:-20}
 cd "$(dirname "$0")/../.."
 HERE=Benchmarks/soap-facade
-OUT=$(mktemp -d /tmp/cutover-facade-bench-XXXX)
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PG_PORT=$(free_port); LEGACY_PORT=$(free_port); ERP_PORT=$(free_port); FACADE_PORT=$(free_port)
-AS=(); [ "$(id -u)" = 0 ] && { chown postgres "$OUT"; AS=(runuser -u postgres --); }
-"${AS[@]}" "$PGBIN/initdb" -D "$OUT/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-"${AS[@]}" "$PGBIN/pg_ctl" -D "$OUT/data" -l "$OUT/pg.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=''" start >/dev/null
+source Benchmarks/throwaway-postgres.sh
+start_throwaway_postgres cutover-facade-bench
+PG_PORT=$PORT; LEGACY_PORT=$(free_port); ERP_PORT=$(free_port); FACADE_PORT=$(free_port)
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  "${AS[@]}" "$PGBIN/pg_ctl" -D "$OUT/data" -m fast stop >/dev/null 2>&1 || true
-  rm -rf "$OUT"
+  stop_throwaway_postgres
 }
 trap cleanup EXIT
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres" CUTOVER_HOME="$OUT/home"

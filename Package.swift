@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure domain: flows, modes, routing, exchanges, canonical values, comparison. No I/O.
@@ -112,11 +114,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Hummingbird app and service lifecycle: SOAP routes, health and readiness; admin API and metrics next.
+        // Hummingbird app and service lifecycle: SOAP routes, admin API, dashboard, metrics, health and readiness;
+        // the auto-rollback guard and the scheduled-change runner.
         .target(
             name: "CutoverServer",
             dependencies: [
-                "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverAdapters", "CutoverHTTP",
+                "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverAdapters", "CutoverHTTP", "CutoverReports",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                crypto,
                 hummingbird,
                 httpTypes,
                 asyncHTTPClient,
@@ -183,6 +189,15 @@ let package = Package(
         .testTarget(
             name: "CutoverReportsTests",
             dependencies: ["CutoverReports", "CutoverTesting", "CutoverStore", postgresNIO],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutoverServerTests",
+            dependencies: [
+                "CutoverServer", "CutoverSimulators", "CutoverTesting", "CutoverConfig", "CutoverStore",
+                "CutoverAdapters",
+                postgresNIO,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

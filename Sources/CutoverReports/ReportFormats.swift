@@ -59,7 +59,7 @@ public enum ReportText {
     static func seconds(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
 
     /// ISO 8601 in UTC to the second. One format style serves every call: the CSV formats a time per line.
-    static func time(_ date: Date) -> String {
+    public static func time(_ date: Date) -> String {
         date.formatted(iso8601)
     }
 
@@ -92,6 +92,16 @@ public struct ReportCSV: Sendable {
     /// Writes the lines to `handle` (a file, or standard output) in 64 KiB chunks.
     @discardableResult
     public func write(flow: String, since: Date, until: Date = Date(), to handle: FileHandle) async throws -> Int {
+        try await write(flow: flow, since: since, until: until) { chunk in
+            try handle.write(contentsOf: Data(chunk.utf8))
+        }
+    }
+
+    /// Hands the lines to `chunk` in pieces of about 64 KiB (a file, an HTTP response body), header first.
+    @discardableResult
+    public func write(
+        flow: String, since: Date, until: Date = Date(), chunk: (String) async throws -> Void
+    ) async throws -> Int {
         var buffer = Self.header + "\n"
         var lines = 0
         let rows = try await client.query(
@@ -113,11 +123,11 @@ public struct ReportCSV: Sendable {
                 ].map(Self.escape).joined(separator: ",") + "\n"
             lines += 1
             if buffer.utf8.count > 1 << 16 {
-                try handle.write(contentsOf: Data(buffer.utf8))
+                try await chunk(buffer)
                 buffer = ""
             }
         }
-        try handle.write(contentsOf: Data(buffer.utf8))
+        try await chunk(buffer)
         return lines
     }
 

@@ -6,6 +6,11 @@ import Foundation
 /// distributions side by side.
 public enum ReportHTML {
     public static func render(_ report: ParallelRunReport) -> String {
+        page(title: "Parallel run: \(report.flow)", body: body(report))
+    }
+
+    /// The report's content without the page around it (the dashboard's flow page shows it under its controls).
+    public static func body(_ report: ParallelRunReport) -> String {
         let readiness = report.readiness
         var body = "<h1>Parallel run: \(e(report.flow))</h1>\n"
         body += "<p>\(e(ReportText.time(report.since))) – \(e(ReportText.time(report.until))), "
@@ -40,25 +45,32 @@ public enum ReportHTML {
         body += table(
             ["when", "from", "to", "by", "why"],
             report.timeline.map { [ReportText.time($0.at), $0.from ?? "-", $0.to, $0.actor, $0.reason] })
-        return """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Parallel run: \(e(report.flow))</title>
-            <style>
-            body { font-family: sans-serif; margin: 2em; color: #222; max-width: 1100px; }
-            table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-            th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
-            .ready { color: #176b2c; } .not-ready { color: #a32020; }
-            svg text { font-size: 11px; fill: #333; }
-            </style></head><body>
-            \(body)</body></html>
-            """
+        return body
     }
 
-    static func e(_ text: String) -> String {
+    /// A whole page around `body`, with the reports' style and `style` added.
+    public static func page(title: String, body: String, style: String = "") -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(e(title))</title>
+        <style>
+        body { font-family: sans-serif; margin: 2em; color: #222; max-width: 1100px; }
+        table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+        th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
+        .ready { color: #176b2c; } .not-ready { color: #a32020; }
+        svg text { font-size: 11px; fill: #333; }
+        \(style)</style></head><body>
+        \(body)</body></html>
+        """
+    }
+
+    /// Text escaped for HTML content and attribute values.
+    public static func e(_ text: String) -> String {
         XMLText.escape(text)
     }
 
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
+    /// A table of escaped cells, or "None." when there are no rows.
+    public static func table(_ header: [String], _ rows: [[String]]) -> String {
         guard !rows.isEmpty else { return "<p>None.</p>\n" }
         var html = "<table><tr>" + header.map { "<th>\(e($0))</th>" }.joined() + "</tr>\n"
         for row in rows { html += "<tr>" + row.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n" }

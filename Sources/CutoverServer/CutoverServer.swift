@@ -24,8 +24,16 @@ public struct CutoverServer: Sendable {
         /// Cutover's working directory (the audit spool lives in `home/spool`).
         public var home: String
         public var flows: [FlowDefinition]
-        /// The key behind redaction tokens (see ``RedactionKey``).
+        /// The key behind redaction tokens (see ``RedactionKey``); dashboard sessions are signed with a key
+        /// derived from it, so every instance sharing it accepts the others' sessions.
         public var redactionKey: [UInt8]
+        /// How often the auto-rollback guard looks besides after this instance's own verdicts.
+        public var guardInterval: Duration = .seconds(1)
+        /// How often due scheduled changes are looked for.
+        public var scheduleInterval: Duration = .milliseconds(500)
+        /// This instance's name, recorded as who applied a scheduled change.
+        public var instanceName: String =
+            "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
 
         public init(
             host: String, port: Int, database: DatabaseURL, home: String, flows: [FlowDefinition],
@@ -93,10 +101,37 @@ public struct CutoverServer: Sendable {
             logger: logger
         )
         let offPath = OffPathCalls(logger: logger)
+        let metrics = CutoverMetrics()
+        let startWhen: @Sendable () async -> Void = { await readiness.waitUntilReady() }
+        let rollbackGuard = RollbackGuard(
+            policies: Dictionary(
+                configuration.flows.compactMap { flow in flow.rollout.autoRollback.map { (flow.flow, $0) } },
+                uniquingKeysWith: { first, _ in first }),
+            watcher: watcher, store: GuardStore(client: client, logger: logger), metrics: metrics,
+            interval: configuration.guardInterval, startWhen: startWhen, logger: logger)
+        let audit = ObservedAuditSink(writer: writer, metrics: metrics, onVerdict: { rollbackGuard.nudge() })
         let facades = try soapFacades(
-            httpClient: httpClient, modes: watcher, audit: writer, offPath: offPath)
+            httpClient: httpClient, modes: watcher, audit: audit, offPath: offPath)
+        let control = FlowControl(client: client, definitions: configuration.flows, logger: logger)
+        let scheduledChanges = ScheduledChangeRunner(
+            control: control, watcher: watcher, instance: configuration.instanceName,
+            interval: configuration.scheduleInterval, startWhen: startWhen, logger: logger)
+        let tokens = TokenStore(client: client, logger: logger)
+        let admin = AdminService(control: control, watcher: watcher, metrics: metrics, logger: logger)
         let router = Router()
         HealthRoutes(client: client, readiness: readiness, watcher: watcher, logger: logger).register(on: router)
+        MetricsRoutes(metrics: metrics, watcher: watcher, writer: writer, flows: configuration.flows.map(\.flow))
+            .register(on: router)
+        AdminRoutes(
+            service: admin, authenticator: AdminAuthenticator(tokens: tokens),
+            schedule: ScheduleStore(client: client, logger: logger),
+            guardStore: GuardStore(client: client, logger: logger),
+            tokens: tokens, logger: logger
+        ).register(on: router)
+        DashboardRoutes(
+            service: admin, tokens: tokens, sessions: DashboardSessions(key: configuration.redactionKey),
+            logger: logger
+        ).register(on: router)
         SOAPRoutes(facades: facades, readiness: readiness).register(on: router)
         let groupBox = GroupBox()
         let app = Application(
@@ -120,6 +155,7 @@ public struct CutoverServer: Sendable {
                         service: StartupAndUpkeep(
                             client: client, flows: configuration.flows, readiness: readiness, logger: logger)),
                     .init(service: writer), .init(service: watcher), .init(service: offPath),
+                    .init(service: rollbackGuard), .init(service: scheduledChanges),
                     .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: gracefulShutdownSignals,

@@ -8,13 +8,14 @@ import Logging
 /// redaction key), then shuts it down gracefully, so every off-path record is written before it returns.
 public func withCutoverServer<T: Sendable>(
     flows: [FlowDefinition], database: DatabaseURL, home: String,
+    configure: (inout CutoverServer.Configuration) -> Void = { _ in },
     _ body: @Sendable (CutoverServer.Running) async throws -> T
 ) async throws -> T {
-    let server = CutoverServer(
-        configuration: .init(
-            host: "127.0.0.1", port: 0, database: database, home: home, flows: flows,
-            redactionKey: Array(repeating: 7, count: 32)),
-        logger: quietLogger("cutover-test-server"))
+    var configuration = CutoverServer.Configuration(
+        host: "127.0.0.1", port: 0, database: database, home: home, flows: flows,
+        redactionKey: Array(repeating: 7, count: 32))
+    configure(&configuration)
+    let server = CutoverServer(configuration: configuration, logger: quietLogger("cutover-test-server"))
     return try await server.withRunning(body)
 }
 

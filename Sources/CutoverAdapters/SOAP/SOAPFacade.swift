@@ -164,7 +164,9 @@ public struct SOAPFacade: Sendable {
                 return (legacyCallRecord(exchange, legacyOutcome), compare(legacy: legacyOutcome, new: outcome))
             }
         } else {
-            exchange.record.verdict = .notCompared
+            // Nothing else will compare it, so the verdict is final; a new side that failed says so, which is what
+            // the auto-rollback guard and the readiness figures watch for.
+            exchange.record.verdict = outcome.succeeded ? .notCompared : .newError
         }
         records.insert(.exchange(exchange.record), at: 0)
         guard await writeBeforeAnswering(records, exchange: exchange) else {

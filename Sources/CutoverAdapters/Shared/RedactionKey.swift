@@ -23,8 +23,7 @@ public enum RedactionKey {
             }
             return key
         }
-        var generator = SystemRandomNumberGenerator()
-        let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let key = secureRandomBytes(32)
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
             let text = Digest.hex(key) + "\n"

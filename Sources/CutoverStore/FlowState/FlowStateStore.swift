@@ -110,59 +110,69 @@ public struct FlowStateStore: Sendable {
         _ flow: String, to target: ModeSetting, actor: String, reason: String, force: Bool = false,
         expectedVersion: Int64? = nil, figures: String? = nil
     ) async throws -> FlowChange {
+        try await client.transaction(logger: logger) { connection in
+            try await change(
+                flow, to: target, actor: actor, reason: reason, force: force, expectedVersion: expectedVersion,
+                figures: figures, on: connection)
+        }
+    }
+
+    /// The change inside a transaction the caller holds, so that it commits (or not) with the caller's own writes.
+    public func change(
+        _ flow: String, to target: ModeSetting, actor: String, reason: String, force: Bool = false,
+        expectedVersion: Int64? = nil, figures: String? = nil, on connection: PostgresConnection
+    ) async throws -> FlowChange {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else {
             throw FlowStateError(
                 code: .missingReason, flow: flow, message: "a reason is required for every mode change")
         }
-        return try await client.transaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                "SELECT mode, percent::float8, version FROM cutover.flows WHERE flow = \(flow) FOR UPDATE",
-                logger: logger
-            )
-            var current: (ModeSetting, Int64)?
-            for try await (mode, percent, version) in rows.decode((String, Double, Int64).self) {
-                current = (ModeSetting(mode: Mode(rawValue: mode) ?? .legacy, percent: percent), version)
-            }
-            guard let (from, version) = current else {
-                throw FlowStateError(
-                    code: .unknownFlow, flow: flow, message: "no flow named '\(flow)' (see cutover flow list)")
-            }
-            if let expectedVersion, expectedVersion != version {
-                throw FlowStateError(
-                    code: .versionConflict, flow: flow,
-                    message: "flow '\(flow)' changed meanwhile (version \(version), expected \(expectedVersion))"
-                )
-            }
-            do {
-                try ModeTransition.check(from: from, to: target, force: force)
-            } catch let error as ModeTransition.Violation {
-                throw FlowStateError(
-                    code: error.code == .unchanged ? .unchanged : .refusedTransition, flow: flow, message: error.message
-                )
-            }
-            let next = version + 1
-            try await connection.query(
-                """
-                UPDATE cutover.flows SET mode = \(target.mode.rawValue), percent = \(target.percent), version = \(next),
-                    changed_at = now(), changed_by = \(actor), reason = \(reason)
-                WHERE flow = \(flow)
-                """, logger: logger)
-            let inserted = try await connection.query(
-                """
-                INSERT INTO cutover.flow_changes (flow, from_mode, from_percent, to_mode, to_percent, version, actor, reason, figures)
-                VALUES (\(flow), \(from.mode.rawValue), \(from.percent), \(target.mode.rawValue), \(target.percent), \(next),
-                        \(actor), \(reason), \(figures)::jsonb)
-                RETURNING id, changed_at
-                """, logger: logger)
-            var record: (Int64, Date)?
-            for try await row in inserted.decode((Int64, Date).self) { record = row }
-            try await connection.run("SELECT pg_notify(\(Self.channel), \(flow))", logger: logger)
-            return FlowChange(
-                id: record?.0 ?? 0, flow: flow, from: from, to: target, version: next, actor: actor, reason: reason,
-                changedAt: record?.1 ?? Date(), figures: figures
+        let rows = try await connection.query(
+            "SELECT mode, percent::float8, version FROM cutover.flows WHERE flow = \(flow) FOR UPDATE",
+            logger: logger
+        )
+        var current: (ModeSetting, Int64)?
+        for try await (mode, percent, version) in rows.decode((String, Double, Int64).self) {
+            current = (ModeSetting(mode: Mode(rawValue: mode) ?? .legacy, percent: percent), version)
+        }
+        guard let (from, version) = current else {
+            throw FlowStateError(
+                code: .unknownFlow, flow: flow, message: "no flow named '\(flow)' (see cutover flow list)")
+        }
+        if let expectedVersion, expectedVersion != version {
+            throw FlowStateError(
+                code: .versionConflict, flow: flow,
+                message: "flow '\(flow)' changed meanwhile (version \(version), expected \(expectedVersion))"
             )
         }
+        do {
+            try ModeTransition.check(from: from, to: target, force: force)
+        } catch {
+            throw FlowStateError(
+                code: error.code == .unchanged ? .unchanged : .refusedTransition, flow: flow, message: error.message
+            )
+        }
+        let next = version + 1
+        try await connection.run(
+            """
+            UPDATE cutover.flows SET mode = \(target.mode.rawValue), percent = \(target.percent), version = \(next),
+                changed_at = now(), changed_by = \(actor), reason = \(reason)
+            WHERE flow = \(flow)
+            """, logger: logger)
+        let inserted = try await connection.query(
+            """
+            INSERT INTO cutover.flow_changes (flow, from_mode, from_percent, to_mode, to_percent, version, actor, reason, figures)
+            VALUES (\(flow), \(from.mode.rawValue), \(from.percent), \(target.mode.rawValue), \(target.percent), \(next),
+                    \(actor), \(reason), \(figures)::jsonb)
+            RETURNING id, changed_at
+            """, logger: logger)
+        var record: (Int64, Date)?
+        for try await row in inserted.decode((Int64, Date).self) { record = row }
+        try await connection.run("SELECT pg_notify(\(Self.channel), \(flow))", logger: logger)
+        return FlowChange(
+            id: record?.0 ?? 0, flow: flow, from: from, to: target, version: next, actor: actor, reason: reason,
+            changedAt: record?.1 ?? Date(), figures: figures
+        )
     }
 
     /// Sets the flow to `legacy` at once.
@@ -173,5 +183,16 @@ public struct FlowStateStore: Sendable {
         try await change(
             flow, to: .legacy, actor: actor, reason: reason, force: true, expectedVersion: expectedVersion,
             figures: figures)
+    }
+
+    /// The rollback inside a transaction the caller holds.
+    @discardableResult
+    public func rollback(
+        _ flow: String, actor: String, reason: String, expectedVersion: Int64? = nil, figures: String? = nil,
+        on connection: PostgresConnection
+    ) async throws -> FlowChange {
+        try await change(
+            flow, to: .legacy, actor: actor, reason: reason, force: true, expectedVersion: expectedVersion,
+            figures: figures, on: connection)
     }
 }

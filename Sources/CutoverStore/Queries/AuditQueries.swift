@@ -19,6 +19,42 @@ public struct AuditQueries: Sendable {
         public var diff: [FieldDiff]
     }
 
+    /// One exchange as `cutover audit search` and `GET /admin/audit` list it.
+    public struct ExchangeSummary: Sendable, Hashable, Codable {
+        public var id: UUID
+        public var flow: String
+        public var kind: String
+        public var correlationID: String
+        public var traceID: String?
+        public var routingKey: String?
+        public var mode: String
+        public var percent: Double
+        public var servedBy: String?
+        public var startedAt: Date
+        public var finishedAt: Date?
+        public var verdict: String?
+        /// The latest comparison's field differences (JSON array), when it has any.
+        public var diff: String?
+    }
+
+    /// What to search for; every criterion given must hold.
+    public struct SearchCriteria: Sendable, Hashable {
+        public var flow: String?
+        public var correlationID: String?
+        public var verdict: Verdict?
+        public var since: Date
+        public var limit: Int
+
+        public init(flow: String? = nil, correlationID: String? = nil, verdict: Verdict? = nil, since: Date, limit: Int)
+        {
+            self.flow = flow
+            self.correlationID = correlationID
+            self.verdict = verdict
+            self.since = since
+            self.limit = min(max(limit, 1), 1000)
+        }
+    }
+
     let client: PostgresClient
     let logger: Logger
 
@@ -68,6 +104,43 @@ public struct AuditQueries: Sendable {
             if let verdict = Verdict(rawValue: verdict) { counts[verdict] = count }
         }
         return counts
+    }
+
+    /// Exchanges matching `criteria`, newest first, at most `criteria.limit` (1 to 1,000).
+    public func search(_ criteria: SearchCriteria) async throws -> [ExchangeSummary] {
+        let rows = try await client.query(
+            """
+            SELECT e.id, e.flow, e.kind, e.correlation_id, e.trace_id, e.routing_key, e.mode, e.percent::float8,
+                   e.served_by, e.started_at, e.finished_at, coalesce(c.verdict, e.verdict),
+                   CASE WHEN c.diff IS NULL OR c.diff = '[]'::jsonb THEN NULL ELSE c.diff::text END
+            FROM cutover.exchanges e
+            LEFT JOIN LATERAL (
+                SELECT verdict, diff FROM cutover.comparisons c
+                WHERE c.exchange_id = e.id AND c.exchange_started_at = e.started_at
+                ORDER BY c.compared_at DESC LIMIT 1) c ON true
+            WHERE e.started_at >= \(criteria.since)
+              AND (\(criteria.flow)::text IS NULL OR e.flow = \(criteria.flow))
+              AND (\(criteria.correlationID)::text IS NULL OR e.correlation_id = \(criteria.correlationID))
+              AND (\(criteria.verdict?.rawValue)::text IS NULL OR coalesce(c.verdict, e.verdict) = \(criteria.verdict?.rawValue))
+            ORDER BY e.started_at DESC LIMIT \(criteria.limit)
+            """, logger: logger)
+        var found: [ExchangeSummary] = []
+        for try await row in rows {
+            let (
+                id, flow, kind, correlationID, traceID, routingKey, mode, percent, servedBy, startedAt, finishedAt,
+                verdict, diff
+            ) = try row.decode(
+                (
+                    UUID, String, String, String, String?, String?, String, Double, String?, Date, Date?, String?,
+                    String?
+                ).self)
+            found.append(
+                ExchangeSummary(
+                    id: id, flow: flow, kind: kind, correlationID: correlationID, traceID: traceID,
+                    routingKey: routingKey, mode: mode, percent: percent, servedBy: servedBy, startedAt: startedAt,
+                    finishedAt: finishedAt, verdict: verdict, diff: diff))
+        }
+        return found
     }
 
     /// The latest mismatches of `flow` since `since`, newest first.

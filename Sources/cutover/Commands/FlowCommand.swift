@@ -1,5 +1,6 @@
 import ArgumentParser
 import CutoverCore
+import CutoverServer
 import CutoverStore
 import Foundation
 
@@ -7,7 +8,10 @@ struct FlowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flow",
         abstract: "See and change the live mode of flows.",
-        subcommands: [FlowList.self, FlowShow.self, FlowHistory.self, FlowSet.self, FlowWatch.self]
+        subcommands: [
+            FlowList.self, FlowShow.self, FlowHistory.self, FlowSet.self, FlowSchedule.self, FlowCancel.self,
+            FlowWatch.self,
+        ]
     )
 }
 
@@ -25,7 +29,7 @@ struct FlowList: AsyncParsableCommand {
             try await FlowSeeding.seed(definitions, store: store)
             return try await store.all()
         }
-        if json { return try printJSON(states.map(FlowStateView.init)) }
+        if json { return try printJSON(states.map { FlowStateView($0) }) }
         let kinds = Dictionary(definitions.map { ($0.flow, $0.kind.rawValue) }, uniquingKeysWith: { a, _ in a })
         let rows = states.map { state in
             [
@@ -121,6 +125,12 @@ struct FlowSet: AsyncParsableCommand {
     @Option(help: "Who: recorded in the history (default: the OS user).") var actor: String?
     @Flag(help: "Allow a forward move that skips a step, or a move to new that fails readiness.") var force = false
     @Option(help: "Readiness evidence window for --mode new, back from now.") var since = "30d"
+    @Option(
+        help: ArgumentHelp(
+            "Schedule the change instead of making it now: an ISO 8601 time (2026-11-28T02:00:00Z) or +DURATION (+30m).",
+            discussion: "Whichever cutover serve instance first sees it due applies it, once, through the same checks.")
+    )
+    var at: String?
     @OptionGroup var config: ConfigOption
 
     func validate() throws {
@@ -134,32 +144,88 @@ struct FlowSet: AsyncParsableCommand {
         let definitions = try FlowSeeding.definitionsIfPresent(context, config.directory)
         let target = ModeSetting(mode: mode, percent: percent ?? 0)
         let window = try ReadinessCheck.since(since)
-        let (flow, mode, reason, force) = (flow, mode, reason, force)
-        let change = try await context.withDatabase { client, _ in
-            let store = FlowStateStore(client: client, logger: context.logger)
-            try await FlowSeeding.seed(definitions, store: store)
-            // Moving to new rests on evidence: the readiness figures are checked and stored with the change.
-            var figures: String?
-            // A move the transition rules refuse (a skipped step) is refused for that reason first, by the store.
-            let current = try await store.state(flow)?.setting
-            let allowed = current.map { (try? ModeTransition.check(from: $0, to: target, force: force)) != nil } ?? true
-            if mode == .new, allowed {
-                let assessment = try await ReadinessCheck.assess(
-                    [flow], definitions: definitions, since: window, client: client, logger: context.logger)[0]
-                figures = assessment.figures.text
-                if !assessment.passes, !force {
-                    throw FlowStateError(
-                        code: .refusedTransition, flow: flow,
-                        message: "\(flow) is not ready for new: \(assessment.reasons.joined(separator: "; ")) "
-                            + "(see cutover readiness \(flow); --force overrides and is recorded)")
-                }
+        let (flow, reason, force) = (flow, reason, force)
+        if let at {
+            let due = try Self.moment(at)
+            let planned = try await context.withDatabase { client, _ in
+                try await FlowSeeding.seed(definitions, store: FlowStateStore(client: client, logger: context.logger))
+                return try await ScheduleStore(client: client, logger: context.logger).schedule(
+                    flow: flow, to: target, at: due, reason: reason, force: force, actor: actor)
             }
-            return try await store.change(
-                flow, to: target, actor: actor, reason: reason, force: force, figures: figures)
+            print(
+                "\(flow): → \(planned.setting) scheduled as #\(planned.id) for \(TableFormat.time(planned.dueAt)) "
+                    + "(cancel with: cutover flow cancel \(planned.id))")
+            return
+        }
+        let change = try await context.withDatabase { client, _ in
+            try await FlowSeeding.seed(definitions, store: FlowStateStore(client: client, logger: context.logger))
+            // Moving to new rests on evidence: the readiness figures are checked and stored with the change.
+            return try await FlowControl(client: client, definitions: definitions, logger: context.logger).set(
+                flow, to: target, actor: actor, reason: reason, force: force, evidenceSince: window)
         }
         print(
             "\(flow): \(change.from?.description ?? "-") → \(change.to) (version \(change.version)) by \(change.actor): \(change.reason)"
         )
+    }
+}
+
+extension FlowSet {
+    /// `--at`: an ISO 8601 time with its zone, or `+DURATION` from now.
+    static func moment(_ text: String) throws -> Date {
+        if text.hasPrefix("+"), let seconds = DurationText.seconds(String(text.dropFirst())) {
+            return Date().addingTimeInterval(Double(seconds))
+        }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        printError("--at must be an ISO 8601 time with a zone (2026-11-28T02:00:00Z) or +DURATION (+30m)")
+        throw CLIExit.invalidConfiguration
+    }
+}
+
+struct FlowSchedule: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule", abstract: "Scheduled mode changes, soonest first (pending ones unless --all).")
+
+    @Argument(help: "One flow (default: all).") var flow: String?
+    @Flag(help: "Also applied, failed and cancelled ones.") var all = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let context = CLIContext()
+        let (flow, all) = (flow, all)
+        let changes = try await context.withDatabase { client, _ in
+            try await ScheduleStore(client: client, logger: context.logger).list(flow: flow, all: all)
+        }
+        if json { return try printJSON(changes) }
+        print(
+            TableFormat.render(
+                header: ["ID", "FLOW", "TO", "DUE", "BY", "STATE", "OUTCOME", "REASON"],
+                rows: changes.map {
+                    [
+                        String($0.id), $0.flow, $0.setting.description, TableFormat.time($0.dueAt), $0.createdBy,
+                        $0.state.rawValue, $0.outcome ?? "", $0.reason,
+                    ]
+                }))
+    }
+}
+
+struct FlowCancel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel a pending scheduled mode change.")
+
+    @Argument(help: "The scheduled change's id (see cutover flow schedule).") var id: Int64
+    @Option(help: "Who: recorded on the change (default: the OS user).") var actor: String?
+
+    func run() async throws {
+        let context = CLIContext()
+        let (id, actor) = (id, context.actor(actor))
+        let cancelled = try await context.withDatabase { client, _ in
+            try await ScheduleStore(client: client, logger: context.logger).cancel(id: id, actor: actor)
+        }
+        guard let cancelled else {
+            printError("error: no pending scheduled change #\(id) (see cutover flow schedule --all)")
+            throw CLIExit.failure
+        }
+        print("#\(cancelled.id) \(cancelled.flow) → \(cancelled.setting) cancelled")
     }
 }
 

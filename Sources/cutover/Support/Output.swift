@@ -1,49 +1,6 @@
 import CutoverCore
+import CutoverServer
 import Foundation
-
-/// The JSON shape of a flow's state in CLI output.
-struct FlowStateView: Codable {
-    var flow: String
-    var mode: String
-    var percent: Double
-    var version: Int64
-    var changedAt: Date
-    var changedBy: String
-    var reason: String
-
-    init(_ state: FlowState) {
-        flow = state.flow
-        mode = state.setting.mode.rawValue
-        percent = state.setting.percent
-        version = state.version
-        changedAt = state.changedAt
-        changedBy = state.changedBy
-        reason = state.reason
-    }
-}
-
-/// The JSON shape of a history entry in CLI output.
-struct FlowChangeView: Codable {
-    var version: Int64
-    var from: String?
-    var to: String
-    var percent: Double
-    var actor: String
-    var reason: String
-    var changedAt: Date
-    var figures: String?
-
-    init(_ change: FlowChange) {
-        version = change.version
-        from = change.from?.description
-        to = change.to.mode.rawValue
-        percent = change.to.percent
-        actor = change.actor
-        reason = change.reason
-        changedAt = change.changedAt
-        figures = change.figures
-    }
-}
 
 func printJSON(_ value: some Encodable, pretty: Bool = true) throws {
     let encoder = JSONEncoder()

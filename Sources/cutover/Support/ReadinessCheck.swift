@@ -1,6 +1,6 @@
 import CutoverConfig
 import CutoverCore
-import CutoverStore
+import CutoverServer
 import Foundation
 import Logging
 import PostgresNIO
@@ -10,17 +10,7 @@ enum ReadinessCheck {
     static func assess(
         _ flows: [String], definitions: [FlowDefinition], since: Date, client: PostgresClient, logger: Logger
     ) async throws -> [ReadinessAssessment] {
-        let queries = AuditQueries(client: client, logger: logger)
-        var assessments: [ReadinessAssessment] = []
-        for flow in flows {
-            let criteria = definitions.first { $0.flow == flow }?.rollout.promoteWhen
-            assessments.append(
-                ReadinessAssessment.assess(
-                    flow: flow, minimumExchanges: criteria?.minimumExchanges,
-                    minimumMatchRate: criteria?.minimumMatchRate,
-                    counts: try await queries.verdictCounts(flow: flow, since: since)))
-        }
-        return assessments
+        try await FlowControl(client: client, definitions: definitions, logger: logger).assess(flows, since: since)
     }
 
     /// `--since` as a moment: a duration back from now (`30d`, `12h`).

@@ -90,7 +90,8 @@ public final class CutoverProcess {
 
     public var pid: Int32 { process.processIdentifier }
     public var outputLines: [String] { captured.lines }
-    public var stdout: String { outputLines.joined(separator: "\n") }
+    /// Everything written to standard output, a last line without its newline included.
+    public var stdout: String { captured.text }
     public var stderr: String { captured.errorText }
 
     /// Waits for the process to end (polling, so a cancelled test does not hang) and returns its exit status.
@@ -158,5 +159,9 @@ final class CapturedOutput: Sendable {
     }
 
     var lines: [String] { state.withLock { $0.lines } }
+    var text: String {
+        state.withLock { state in (state.lines + (state.partial.isEmpty ? [] : [state.partial])).joined(separator: "\n")
+        }
+    }
     var errorText: String { state.withLock { $0.error } }
 }

@@ -20,8 +20,7 @@ struct ZeepClientTests {
 
     static func zeep(_ fixture: FacadeFixture, _ calls: [(String, String)]) async throws -> [Answer] {
         let script = packageRoot() + "/Tests/zeep/po_client.py"
-        let python = ProcessInfo.processInfo.environment["CUTOVER_PYTHON"] ?? "/usr/bin/env"
-        let prefix = python == "/usr/bin/env" ? ["python3"] : []
+        let (python, prefix) = pythonCommand
         let output = try await CutoverProcess.run(
             executable: python, prefix + [script, fixture.facadeURL + "?wsdl"] + calls.flatMap { [$0.0, $0.1] })
         #expect(output.status == 0, "zeep failed: \(output.stderr)")

@@ -112,16 +112,9 @@ struct ReportTests {
 
 @Suite("HTML report in a real browser", .timeLimit(.minutes(3)))
 struct HTMLReportTests {
-    /// Debian's chromium (`.ci/run` installs it).
-    static var chromium: String? {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }
-
     @Test("the page renders in headless Chromium with both charts drawn")
     func rendersWithCharts() async throws {
-        let browser = try #require(Self.chromium, "chromium is not installed (apt-get install chromium)")
+        let browser = try #require(chromiumPath, "chromium is not installed (apt-get install chromium)")
         try await TestPostgres.withMigratedDatabase("html") { client, _ in
             try await ReportTests().seed(client)
             let report = try await ReportBuilder(client: client, logger: TestPostgres.logger)

@@ -116,12 +116,13 @@ struct DashboardRoutes: Sendable {
             }.joined()
             html += """
                 <form method="post" action="/flows/\(e(flow))/mode" id="mode-form">\(csrfField(session))\
+                <input type="hidden" name="back" value="flow">\
                 <select name="mode" aria-label="mode">\(options)</select> \
                 <input name="percent" type="number" min="0" max="100" step="0.01" value="\(view.percent)" aria-label="percent">% \
                 <input name="reason" required placeholder="why" aria-label="reason"> \
                 <label><input type="checkbox" name="force"> force</label> <button type="submit">Set mode</button></form>
                 <form method="post" action="/flows/\(e(flow))/rollback" id="rollback-\(e(flow))">\(csrfField(session))\
-                <input name="reason" required placeholder="why" aria-label="reason"> <button type="submit">Roll back</button></form>
+                <input type="hidden" name="back" value="flow"><input name="reason" required placeholder="why" aria-label="reason"> <button type="submit">Roll back</button></form>
                 """
         }
         let report = try await service.report(flow, since: Date().addingTimeInterval(-86_400))
@@ -196,12 +197,12 @@ struct DashboardRoutes: Sendable {
             return html("<h1>Your token's role may not change flows.</h1>", status: .forbidden)
         }
         let flow = context.parameters.get("flow") ?? ""
-        let back = form["back"] == "flow" ? "/flows/\(FormEncoding.encode(flow))" : "/"
+        let back = form["back"] == "flow" ? "/flows/\(Self.queryEncode(flow))" : "/"
         do {
             let message = try await body(flow, form, session)
-            return redirect(back + "?message=" + FormEncoding.encode(message))
+            return redirect(back + "?message=" + Self.queryEncode(message))
         } catch let error as FlowStateError {
-            return redirect(back + "?problem=" + FormEncoding.encode(error.message))
+            return redirect(back + "?problem=" + Self.queryEncode(error.message))
         }
     }
 
@@ -210,6 +211,11 @@ struct DashboardRoutes: Sendable {
             let holder = try await tokens.holder(sha256: hash)
         else { return nil }
         return Session(holder: holder, cookie: value)
+    }
+
+    /// Percent-encoding for a URL's path or query (a space as `%20`: query parsing reads `+` as itself).
+    static func queryEncode(_ text: String) -> String {
+        FormEncoding.encode(text).replacingOccurrences(of: "+", with: "%20")
     }
 
     static func cookieValue(_ request: Request) -> String? {

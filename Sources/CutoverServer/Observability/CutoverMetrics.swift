@@ -101,6 +101,11 @@ public final class CutoverMetrics: Sendable {
         for flow in flows {
             Gauge(label: "cutover_dead_letters", dimensions: [("flow", flow)], factory: factory)
                 .record(deadLetters[flow, default: 0])
+            // Shown at 0 before the first rollback, so an alert on their increase has a series to start from.
+            for cause in ["auto", "manual"] {
+                _ = Counter(
+                    label: "cutover_rollbacks_total", dimensions: [("flow", flow), ("cause", cause)], factory: factory)
+            }
         }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)

@@ -107,4 +107,8 @@ public func purchaseOrderEnvelope(requestID: String, supplier: String = "SUP-100
 /// A fixture that could not be set up as asked.
 public struct FixtureError: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }

@@ -89,7 +89,9 @@ struct AdminService: Sendable {
     func flows() async throws -> [FlowStateView] {
         var views: [FlowStateView] = []
         for state in try await store.all() {
-            views.append(FlowStateView(state, live: try await figures(state.flow)))
+            views.append(
+                FlowStateView(
+                    state, live: try await figures(state.flow), appliedVersion: watcher.current(state.flow)?.version))
         }
         return views
     }
@@ -98,7 +100,7 @@ struct AdminService: Sendable {
         guard let state = try await store.state(name) else {
             throw AdminError.notFound("no flow named '\(name)'")
         }
-        return FlowStateView(state, live: try await figures(name))
+        return FlowStateView(state, live: try await figures(name), appliedVersion: watcher.current(name)?.version)
     }
 
     func set(_ flow: String, to target: ModeSetting, reason: String, force: Bool, actor: String) async throws

@@ -13,8 +13,11 @@ public struct FlowStateView: Codable, Sendable {
     public var reason: String
     /// Traffic and verdicts of the last hour (the admin API's flows; absent in the CLI).
     public var live: FlowFigures?
+    /// The version the answering instance applies to its traffic (the admin API's flows): behind `version` for
+    /// the moment between a change and its notification reaching this instance.
+    public var appliedVersion: Int64?
 
-    public init(_ state: FlowState, live: FlowFigures? = nil) {
+    public init(_ state: FlowState, live: FlowFigures? = nil, appliedVersion: Int64? = nil) {
         flow = state.flow
         mode = state.setting.mode.rawValue
         percent = state.setting.percent
@@ -23,6 +26,7 @@ public struct FlowStateView: Codable, Sendable {
         changedBy = state.changedBy
         reason = state.reason
         self.live = live
+        self.appliedVersion = appliedVersion
     }
 }
 

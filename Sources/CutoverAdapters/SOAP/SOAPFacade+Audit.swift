@@ -83,11 +83,12 @@ extension SOAPFacade {
     func writeBeforeAnswering(_ records: [AuditRecord], exchange: Exchange) async -> Bool {
         do {
             try await audit.write(records)
+            logger.debug("exchange recorded", metadata: exchange.record.logMetadata)
             return true
         } catch {
             logger.critical(
                 "could not record an exchange: answering with a fault",
-                metadata: ["cutover.correlation_id": "\(exchange.record.correlationID)", "error": "\(error)"])
+                metadata: exchange.record.logMetadata(["error": "\(error)"]))
             return false
         }
     }
@@ -99,7 +100,7 @@ extension SOAPFacade {
         } catch {
             logger.critical(
                 "could not record the other side of an exchange",
-                metadata: ["cutover.correlation_id": "\(exchange.record.correlationID)", "error": "\(error)"])
+                metadata: exchange.record.logMetadata(["error": "\(error)"]))
         }
     }
 }

@@ -241,11 +241,11 @@ public struct SOAPFacade: Sendable {
         } catch {
             logger.error(
                 "could not record a refused call",
-                metadata: ["cutover.correlation_id": "\(record.correlationID)", "error": "\(error)"])
+                metadata: record.logMetadata(["error": "\(error)"]))
         }
         logger.info(
             "refused a call",
-            metadata: ["cutover.correlation_id": "\(record.correlationID)", "reason": "\(fault.reason)"]
+            metadata: record.logMetadata(["reason": "\(fault.reason)"])
         )
         var answer = fault
         answer.correlationID = record.correlationID

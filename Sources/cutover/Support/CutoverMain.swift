@@ -1,12 +1,17 @@
 import ArgumentParser
+import CutoverServer
 import CutoverStore
 import Foundation
+import Logging
 import PostgresNIO
 
 /// Parses, runs, and maps errors to DESIGN.md's exit codes: 0 ok, 1 failure, 2 bad usage or invalid configuration.
 @main
 struct Main {
     static func main() async {
+        if ProcessInfo.processInfo.environment["CUTOVER_LOG_FORMAT"] == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        }
         do {
             var command = try Cutover.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

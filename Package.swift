@@ -15,6 +15,8 @@ let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "pos
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let tracing: Target.Dependency = .product(name: "Tracing", package: "swift-distributed-tracing")
+let instrumentation: Target.Dependency = .product(name: "Instrumentation", package: "swift-distributed-tracing")
 
 let package = Package(
     name: "Cutover",
@@ -38,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // Pure domain: flows, modes, routing, exchanges, canonical values, comparison. No I/O.
@@ -88,6 +92,8 @@ let package = Package(
             dependencies: [
                 "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverXML", "CutoverHTTP",
                 asyncHTTPClient,
+                tracing,
+                instrumentation,
                 nioCore,
                 logging,
                 serviceLifecycle,
@@ -122,6 +128,8 @@ let package = Package(
                 "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverAdapters", "CutoverHTTP", "CutoverReports",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OTel", package: "swift-otel"),
+                tracing,
                 crypto,
                 hummingbird,
                 httpTypes,
@@ -197,6 +205,12 @@ let package = Package(
                 "CutoverServer", "CutoverSimulators", "CutoverTesting", "CutoverConfig", "CutoverStore",
                 "CutoverAdapters",
                 postgresNIO,
+                asyncHTTPClient,
+                nioCore,
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                tracing,
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),

@@ -7,6 +7,7 @@ import CutoverStore
 import Foundation
 import Hummingbird
 import Logging
+import OTel
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -31,6 +32,11 @@ public struct CutoverServer: Sendable {
         public var guardInterval: Duration = .seconds(1)
         /// How often due scheduled changes are looked for.
         public var scheduleInterval: Duration = .milliseconds(500)
+        /// Spans for exchanges and side calls. When nil: exported over OTLP/HTTP (swift-otel, configured by the
+        /// standard `OTEL_*` variables) if `exportTraces`, else not recorded.
+        public var tracing: ExchangeTracing?
+        /// Export spans over OTLP (the CLI sets it when `OTEL_EXPORTER_OTLP_ENDPOINT` is set).
+        public var exportTraces = false
         /// This instance's name, recorded as who applied a scheduled change.
         public var instanceName: String =
             "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
@@ -101,6 +107,7 @@ public struct CutoverServer: Sendable {
             logger: logger
         )
         let offPath = OffPathCalls(logger: logger)
+        let (tracing, tracingService) = try makeTracing()
         let metrics = CutoverMetrics()
         let startWhen: @Sendable () async -> Void = { await readiness.waitUntilReady() }
         let rollbackGuard = RollbackGuard(
@@ -111,7 +118,7 @@ public struct CutoverServer: Sendable {
             interval: configuration.guardInterval, startWhen: startWhen, logger: logger)
         let audit = ObservedAuditSink(writer: writer, metrics: metrics, onVerdict: { rollbackGuard.nudge() })
         let facades = try soapFacades(
-            httpClient: httpClient, modes: watcher, audit: audit, offPath: offPath)
+            httpClient: httpClient, modes: watcher, audit: audit, offPath: offPath, tracing: tracing)
         let control = FlowControl(client: client, definitions: configuration.flows, logger: logger)
         let scheduledChanges = ScheduledChangeRunner(
             control: control, watcher: watcher, instance: configuration.instanceName,
@@ -147,27 +154,47 @@ public struct CutoverServer: Sendable {
             },
             logger: logger
         )
+        // A group stops its services in reverse order: the span exporter outlives everything that makes spans.
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: client),
-                    .init(
-                        service: StartupAndUpkeep(
-                            client: client, flows: configuration.flows, readiness: readiness, logger: logger)),
-                    .init(service: writer), .init(service: watcher), .init(service: offPath),
-                    .init(service: rollbackGuard), .init(service: scheduledChanges),
-                    .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                services: (tracingService.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                    + [
+                        .init(service: client),
+                        .init(
+                            service: StartupAndUpkeep(
+                                client: client, flows: configuration.flows, readiness: readiness, logger: logger)),
+                        .init(service: writer), .init(service: watcher), .init(service: offPath),
+                        .init(service: rollbackGuard), .init(service: scheduledChanges),
+                        .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+                    ],
                 gracefulShutdownSignals: gracefulShutdownSignals,
                 logger: logger))
         groupBox.group = group
         try await group.run()
     }
 
+    /// The configured tracing, or OTLP export through swift-otel, or none; with the service that exports.
+    func makeTracing() throws -> (ExchangeTracing, (any Service)?) {
+        if let tracing = configuration.tracing { return (tracing, nil) }
+        guard configuration.exportTraces else { return (ExchangeTracing(), nil) }
+        var otel = OTel.Configuration.default
+        otel.serviceName = "cutover"
+        otel.diagnosticLogger = .custom(logger)
+        otel.traces.enabled = true
+        otel.traces.exporter = .otlp
+        otel.traces.otlpExporter.protocol = .httpProtobuf
+        otel.metrics.enabled = false
+        otel.logs.enabled = false
+        let backend = try OTel.makeTracingBackend(configuration: otel)
+        logger.notice("exporting spans over OTLP/HTTP")
+        return (ExchangeTracing(tracer: backend.factory), backend.service)
+    }
+
     /// One facade per soap flow, each with its own ERP token cache.
-    func soapFacades(httpClient: HTTPClient, modes: any ModeSource, audit: any AuditSink, offPath: OffPathCalls)
-        throws -> [SOAPFacade]
-    {
+    func soapFacades(
+        httpClient: HTTPClient, modes: any ModeSource, audit: any AuditSink, offPath: OffPathCalls,
+        tracing: ExchangeTracing
+    ) throws -> [SOAPFacade] {
         let redactor = Redactor(key: configuration.redactionKey)
         return try configuration.flows.filter { $0.kind == .soap }.map { definition in
             let flow = try SOAPFlow(definition)
@@ -179,7 +206,7 @@ public struct CutoverServer: Sendable {
             }
             return SOAPFacade(
                 flow: flow, modes: modes, httpClient: httpClient, erp: erp, audit: audit, offPath: offPath,
-                redactor: redactor, logger: logger)
+                redactor: redactor, tracing: tracing, logger: logger)
         }
     }
 }

@@ -4,8 +4,10 @@ import CutoverCore
 import CutoverHTTP
 import CutoverXML
 import Foundation
+import Instrumentation
 import Logging
 import Synchronization
+import Tracing
 
 /// One soap flow's facade: callers keep their SOAP client and change only the host.
 ///
@@ -22,12 +24,14 @@ public struct SOAPFacade: Sendable {
     let offPath: OffPathCalls
     let redactor: Redactor
     let logger: Logger
+    let tracing: ExchangeTracing
     let wsdlCache = WSDLCache()
 
     public init(
         flow: SOAPFlow, modes: any ModeSource, httpClient: HTTPClient, erp: ERPClient?, audit: any AuditSink,
-        offPath: OffPathCalls, redactor: Redactor, logger: Logger
+        offPath: OffPathCalls, redactor: Redactor, tracing: ExchangeTracing = ExchangeTracing(), logger: Logger
     ) {
+        self.tracing = tracing
         self.flow = flow
         self.modes = modes
         self.legacy = LegacySOAPClient(httpClient: httpClient)
@@ -54,13 +58,27 @@ public struct SOAPFacade: Sendable {
         var secrets: Set<String>
         /// The caller's request as stored: redacted.
         var auditedRequest: String
+        /// The exchange's span, parent of its side calls' spans.
+        var spanContext: InstrumentationContext = .topLevel
     }
 
     public func handle(_ request: FacadeRequest) async -> FacadeResponse {
+        let trace = TraceContext(header: request.header("traceparent")) ?? .random()
+        let parent = tracing.parent(trace, tracestate: request.header("tracestate"))
+        return await tracing.span("\(flow.name) \(flow.listenPath)", context: parent, kind: .server) { span in
+            await handle(request, trace: trace, span: span)
+        }
+    }
+
+    private func handle(_ request: FacadeRequest, trace: TraceContext, span: any Span) async -> FacadeResponse {
         let startedAt = Date()
         let correlationID = Self.correlationID(request.header("x-correlation-id"))
-        let trace = TraceContext(header: request.header("traceparent")) ?? .random()
         let setting = modes.setting(of: flow.name)
+        span.updateAttributes { attributes in
+            attributes["cutover.flow"] = flow.name
+            attributes["cutover.mode"] = setting.mode.rawValue
+            attributes["cutover.correlation_id"] = correlationID
+        }
         var record = ExchangeRecord(
             flow: flow.name, kind: .call, correlationID: correlationID, traceID: trace.traceID, setting: setting,
             servedBy: nil, startedAt: startedAt, payloadSHA256: Digest.sha256Hex(bytes: request.body))
@@ -79,6 +97,7 @@ public struct SOAPFacade: Sendable {
         let servedBy = CanaryRouter.servedBy(setting, flow: flow.name, routingKey: key)
         record.routingKey = key.map { redactor.scrub($0, secrets: secrets) }
         record.servedBy = servedBy
+        span.attributes["cutover.served_by"] = servedBy.rawValue
         if let operation = envelope.operation { record.attributes["operation"] = operation.name }
 
         let callsNew = servedBy == .new || setting.mode == .shadow || setting.mode == .canary
@@ -93,7 +112,7 @@ public struct SOAPFacade: Sendable {
             record: record, version: envelope.version, body: request.body,
             legacyHeaders: Self.forwardedHeaders(request, traceparent: outgoing, correlationID: correlationID),
             newHeaders: [("traceparent", outgoing), ("X-Correlation-ID", correlationID)], secrets: secrets,
-            auditedRequest: "")
+            auditedRequest: "", spanContext: span.context)
 
         switch servedBy {
         case .legacy:
@@ -211,15 +230,28 @@ public struct SOAPFacade: Sendable {
     }
 
     func callLegacy(_ exchange: Exchange) async -> LegacyOutcome {
-        await legacy.call(
-            endpoint: flow.legacy.endpoint, body: exchange.body, headers: exchange.legacyHeaders,
-            timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
+        await tracing.span("legacy \(flow.name)", context: exchange.spanContext, kind: .client) { span in
+            span.attributes["cutover.side"] = Side.legacy.rawValue
+            let outcome = await legacy.call(
+                endpoint: flow.legacy.endpoint, body: exchange.body,
+                headers: tracing.headers(exchange.legacyHeaders, for: span),
+                timeout: .milliseconds(flow.legacy.timeoutMilliseconds))
+            if let status = outcome.status { span.attributes["http.response.status_code"] = status }
+            if !outcome.succeeded { span.setStatus(SpanStatus(code: .error)) }
+            return outcome
+        }
     }
 
     func callNew(_ exchange: Exchange, _ prepared: Result<PreparedNewCall, MappingRefusal>?) async -> NewOutcome {
         switch prepared {
         case .success(let call)?:
-            return await newSide!.call(call, headers: exchange.newHeaders)
+            return await tracing.span("new \(flow.name)", context: exchange.spanContext, kind: .client) { span in
+                span.attributes["cutover.side"] = Side.new.rawValue
+                let outcome = await newSide!.call(call, headers: tracing.headers(exchange.newHeaders, for: span))
+                if let status = outcome.status { span.attributes["http.response.status_code"] = status }
+                if !outcome.succeeded { span.setStatus(SpanStatus(code: .error)) }
+                return outcome
+            }
         case .failure(let refusal)?:
             return .failed(refusal.message)
         case nil:

@@ -6,7 +6,11 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract:
-            "Run Cutover: the SOAP facades, audit writer, flow-state watcher, /health and /ready. Stops on SIGTERM or SIGINT."
+            "Run Cutover: the SOAP facades, admin API, dashboard, /metrics, /health and /ready, the auto-rollback guard and scheduled changes. Stops on SIGTERM or SIGINT.",
+        discussion: """
+            CUTOVER_LOG_FORMAT=json writes one JSON object per log line. With OTEL_EXPORTER_OTLP_ENDPOINT set, spans \
+            (one per exchange, one per side call) are exported over OTLP/HTTP; the other OTEL_* variables apply.
+            """
     )
 
     @OptionGroup var config: ConfigOption
@@ -33,12 +37,11 @@ struct ServeCommand: AsyncParsableCommand {
         let (host, port) = Self.split(listen)!
         let (url, release) = try context.resolveDatabase()
         defer { release() }
-        let server = CutoverServer(
-            configuration: .init(
-                host: host, port: port, database: url, home: context.home, flows: flows,
-                redactionKey: try context.redactionKey()),
-            logger: context.logger
-        )
+        var configuration = CutoverServer.Configuration(
+            host: host, port: port, database: url, home: context.home, flows: flows,
+            redactionKey: try context.redactionKey())
+        configuration.exportTraces = context.exportsTraces
+        let server = CutoverServer(configuration: configuration, logger: context.logger)
         try await server.run()
     }
 }

@@ -19,6 +19,11 @@ struct CLIContext {
         self.logger = logger
     }
 
+    /// Whether spans are exported over OTLP: when an OTLP endpoint is configured.
+    var exportsTraces: Bool {
+        !(environment["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? "").isEmpty
+    }
+
     /// Cutover's working directory for the embedded cluster, spool and reports (`CUTOVER_HOME`, default `.cutover`).
     var home: String { environment["CUTOVER_HOME"] ?? ".cutover" }
 

@@ -200,4 +200,30 @@ struct AdminAPITests {
             #expect(!list.contains(secret) && !list.contains(tokens.viewer))
         }
     }
+
+    @Test("a change scheduled through the API is applied by the running server when due, once")
+    func scheduledChangeApplied() async throws {
+        try await FacadeFixture.run { fixture in
+            let tokens = try await Self.tokens(fixture.client)
+            let due = Date().addingTimeInterval(1).formatted(.iso8601)
+            let planned = try await request(
+                fixture,
+                Call(
+                    method: "PUT", path: "/admin/flows/\(Self.flow)",
+                    body: #"{"mode": "shadow", "reason": "CHG-7 parallel run", "at": "\#(due)"}"#, role: .operator,
+                    status: 202), token: tokens.operator)
+            #expect(planned.status == 202)
+            #expect(fixture.server.modes.setting(of: Self.flow) == .legacy, "not before it is due")
+            let applied = try await poll(for: .seconds(10)) {
+                fixture.server.modes.setting(of: Self.flow) == ModeSetting(mode: .shadow)
+            }
+            #expect(applied)
+            let schedule = try await ScheduleStore(client: fixture.client, logger: TestPostgres.logger).list(all: true)
+            #expect(schedule.map(\.state) == [.applied])
+            let history = try await FlowStateStore(client: fixture.client, logger: TestPostgres.logger)
+                .history(Self.flow)
+            #expect(history.count == 2)
+            #expect(history.first?.actor == "otto-operator (scheduled #1)")
+        }
+    }
 }

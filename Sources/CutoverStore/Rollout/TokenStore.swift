@@ -19,6 +19,11 @@ public struct TokenStore: Sendable {
     public struct Holder: Sendable, Hashable {
         public var name: String
         public var role: Role
+
+        public init(name: String, role: Role) {
+            self.name = name
+            self.role = role
+        }
     }
 
     /// Every token starts with this, so a leaked one is recognisable in a secret scanner.

@@ -1,8 +1,9 @@
 import CutoverCore
-import CutoverStore
 import CutoverTesting
 import Foundation
 import Testing
+
+@testable import CutoverStore
 
 @Suite("cutover token and scheduled changes", .timeLimit(.minutes(3)))
 struct RolloutCLITests {
@@ -82,5 +83,37 @@ struct RolloutCLITests {
         // Nothing moved: the flow is still in legacy.
         let show = try await CutoverProcess.run(["flow", "show", "purchase-order-create", "--json"], environment: env)
         #expect(try CutoverCore.JSONValue.parse(show.stdout).value(at: "/mode")?.scalarText == "legacy")
+    }
+
+    @Test("audit search finds exchanges by flow, correlation id and verdict")
+    func auditSearch() async throws {
+        let url = try await TestPostgres.makeDatabase("clisearch")
+        let home = TemporaryDirectory("home")
+        let env = environment(url, home: home)
+        try await TestPostgres.withClient(url) { client in
+            _ = try await Migrator(client: client, migrations: try Migration.bundled(), logger: TestPostgres.logger)
+                .migrate()
+            let now = Date()
+            let records: [AuditRecord] = [Verdict.match, .mismatch, .newError].enumerated().map { index, verdict in
+                .exchange(
+                    ExchangeRecord(
+                        flow: "po", kind: .call, correlationID: "search-\(index)", setting: .legacy, servedBy: .legacy,
+                        startedAt: now.addingTimeInterval(Double(index)), verdict: verdict))
+            }
+            try await AuditBatchInserter(client: client, logger: TestPostgres.logger).insert(records)
+        }
+        let mismatches = try await CutoverProcess.run(
+            ["audit", "search", "--flow", "po", "--verdict", "mismatch", "--json"], environment: env)
+        #expect(mismatches.status == 0, "\(mismatches.stderr)")
+        let found = try CutoverCore.JSONValue.parse(mismatches.stdout)
+        #expect(found.value(at: "/0/correlationID")?.scalarText == "search-1")
+        #expect(found.value(at: "/1") == nil)
+        let byID = try await CutoverProcess.run(["audit", "search", "--correlation-id", "search-2"], environment: env)
+        #expect(
+            byID.stdout.contains("search-2") && byID.stdout.contains("new_error") && !byID.stdout.contains("search-0"))
+        let newestFirst = try await CutoverProcess.run(["audit", "search", "--flow", "po"], environment: env)
+        let lines = newestFirst.stdout.split(separator: "\n").dropFirst()
+        #expect(lines.map { $0.contains("search-2") } == [true, false, false])
+        #expect(try await CutoverProcess.run(["audit", "search", "--verdict", "bad"], environment: env).status == 2)
     }
 }

@@ -6,8 +6,8 @@ import Foundation
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Audit store upkeep.",
-        subcommands: [AuditPrune.self, AuditLoad.self]
+        abstract: "Search the audit store; its upkeep.",
+        subcommands: [AuditSearch.self, AuditPrune.self, AuditLoad.self]
     )
 }
 

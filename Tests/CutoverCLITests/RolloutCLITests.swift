@@ -8,7 +8,7 @@ import Testing
 @Suite("cutover token and scheduled changes", .timeLimit(.minutes(3)))
 struct RolloutCLITests {
     func environment(_ url: DatabaseURL, home: TemporaryDirectory) -> [String: String] {
-        ["DATABASE_URL": url.connectionString, "CUTOVER_HOME": home.path, "USER": "cli-test"]
+        CLITests().environment(url, home: home)
     }
 
     @Test("token create prints the secret once; list never shows it; revoke ends it; names stay unique while live")

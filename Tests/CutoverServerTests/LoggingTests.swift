@@ -40,17 +40,12 @@ struct LoggingTests {
         let database = try await TestPostgres.makeDatabase("logs")
         let home = TemporaryDirectory("home")
         try await withSimulators(database: database) { simulators in
-            let port = try #require(FreePort.loopback())
-            let server = try CutoverProcess(
-                ["serve", "--listen", "127.0.0.1:\(port)"],
+            let serve = try await ServeProcess.start(
+                database: database, home: home,
                 environment: simulators.adapterEnvironment.merging([
-                    "DATABASE_URL": database.connectionString, "CUTOVER_HOME": home.path,
                     "CUTOVER_LOG_FORMAT": "json", "CUTOVER_LOG_LEVEL": "debug",
                 ]) { $1 })
-            let ready = try await poll(every: .milliseconds(100), for: .seconds(60)) {
-                await httpGet("http://127.0.0.1:\(port)/ready")?.status == 200
-            }
-            #expect(ready, "\(server.stderr)")
+            let (server, port) = (serve.process, serve.port)
             let token = try await TestPostgres.withClient(database) { client in
                 let store = FlowStateStore(client: client, logger: TestPostgres.logger)
                 try await store.change(
@@ -68,8 +63,7 @@ struct LoggingTests {
                 "http://127.0.0.1:\(port)/PurchaseOrderService", purchaseOrderEnvelope(requestID: "LOG-1"),
                 headers: ["X-Correlation-ID": "log-correlation-1"])
             #expect(answer?.status == 200)
-            server.signal(SIGTERM)
-            #expect(try await server.wait(timeout: .seconds(30)) == 0)
+            #expect(try await serve.stop() == 0)
 
             let objects = server.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
             #expect(

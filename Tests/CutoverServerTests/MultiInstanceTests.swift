@@ -33,12 +33,6 @@ struct MultiInstanceTests {
         return directory
     }
 
-    struct Instance {
-        let process: CutoverProcess
-        let port: Int
-        var base: String { "http://127.0.0.1:\(port)" }
-    }
-
     func admin(_ base: String, _ method: String, _ path: String, token: String, body: String? = nil) async throws
         -> JSONValue
     {
@@ -62,25 +56,15 @@ struct MultiInstanceTests {
         let database = try await TestPostgres.makeDatabase("instances")
         let adapters = try Self.adapters()
         try await withSimulators(database: database) { simulators in
-            var instances: [Instance] = []
-            var homes: [TemporaryDirectory] = []
-            for _ in 0..<2 {
-                let home = TemporaryDirectory("home")
-                homes.append(home)
-                let port = try #require(FreePort.loopback())
-                let process = try CutoverProcess(
-                    ["serve", "--config", adapters.path, "--listen", "127.0.0.1:\(port)"],
-                    environment: simulators.adapterEnvironment.merging([
-                        "DATABASE_URL": database.connectionString, "CUTOVER_HOME": home.path,
-                        "CUTOVER_REDACTION_KEY": String(repeating: "ab", count: 32),
-                    ]) { $1 })
-                instances.append(Instance(process: process, port: port))
-            }
-            for instance in instances {
-                let ready = try await poll(every: .milliseconds(100), for: .seconds(60)) {
-                    await httpGet(instance.base + "/ready")?.status == 200
-                }
-                #expect(ready, "\(instance.process.stderr)")
+            var instances: [ServeProcess] = []
+            let homes = [TemporaryDirectory("home"), TemporaryDirectory("home")]
+            for home in homes {
+                instances.append(
+                    try await ServeProcess.start(
+                        database: database, home: home, arguments: ["--config", adapters.path],
+                        environment: simulators.adapterEnvironment.merging([
+                            "CUTOVER_REDACTION_KEY": String(repeating: "ab", count: 32)
+                        ]) { $1 }))
             }
             let (a, b) = (instances[0].base, instances[1].base)
             let token = try await TestPostgres.withClient(database) { client in
@@ -146,8 +130,7 @@ struct MultiInstanceTests {
                 #expect(findings.map(\.action) == ["rollback"])
             }
             for instance in instances {
-                instance.process.signal(SIGTERM)
-                #expect(try await instance.process.wait(timeout: .seconds(30)) == 0, "\(instance.process.stderr)")
+                #expect(try await instance.stop() == 0, "\(instance.process.stderr)")
             }
             withExtendedLifetime(homes) {}
         }

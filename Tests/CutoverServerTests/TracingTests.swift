@@ -74,17 +74,12 @@ struct TracingTests {
         let database = try await TestPostgres.makeDatabase("otlp")
         let home = TemporaryDirectory("home")
         try await withSimulators(database: database) { simulators in
-            let port = try #require(FreePort.loopback())
-            let server = try CutoverProcess(
-                ["serve", "--listen", "127.0.0.1:\(port)"],
+            let serve = try await ServeProcess.start(
+                database: database, home: home,
                 environment: simulators.adapterEnvironment.merging([
-                    "DATABASE_URL": database.connectionString, "CUTOVER_HOME": home.path,
                     "OTEL_EXPORTER_OTLP_ENDPOINT": collector, "OTEL_BSP_SCHEDULE_DELAY": "100",
                 ]) { $1 })
-            let ready = try await poll(every: .milliseconds(100), for: .seconds(60)) {
-                await httpGet("http://127.0.0.1:\(port)/ready")?.status == 200
-            }
-            #expect(ready, "\(server.stderr)")
+            let (server, port) = (serve.process, serve.port)
             let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
             let answer = await soapCall(
                 "http://127.0.0.1:\(port)/PurchaseOrderService", purchaseOrderEnvelope(requestID: "OTLP-1"),
@@ -94,8 +89,7 @@ struct TracingTests {
             let forwarded = try #require(TraceContext(header: simulators.legacy.lastHeaders["traceparent"]))
             #expect(forwarded.traceID == traceID)
             #expect(forwarded.parentID != "00f067aa0ba902b7")
-            server.signal(SIGTERM)
-            #expect(try await server.wait(timeout: .seconds(30)) == 0, "\(server.stderr)")
+            #expect(try await serve.stop() == 0, "\(server.stderr)")
 
             let exports = received.requests.withLock { $0 }.filter { $0.method == "POST" && $0.path == "/v1/traces" }
             #expect(!exports.isEmpty, "no spans reached the collector: \(server.stderr)")

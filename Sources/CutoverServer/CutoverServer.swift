@@ -118,7 +118,8 @@ public struct CutoverServer: Sendable {
             interval: configuration.guardInterval, startWhen: startWhen, logger: logger)
         let audit = ObservedAuditSink(writer: writer, metrics: metrics, onVerdict: { rollbackGuard.nudge() })
         let facades = try soapFacades(
-            httpClient: httpClient, modes: watcher, audit: audit, offPath: offPath, tracing: tracing)
+            httpClient: httpClient, modes: watcher, audit: audit, offPath: offPath, tracing: tracing,
+            calibration: CalibrationStore(client: client, logger: logger))
         let control = FlowControl(client: client, definitions: configuration.flows, logger: logger)
         let scheduledChanges = ScheduledChangeRunner(
             control: control, watcher: watcher, instance: configuration.instanceName,
@@ -193,7 +194,7 @@ public struct CutoverServer: Sendable {
     /// One facade per soap flow, each with its own ERP token cache.
     func soapFacades(
         httpClient: HTTPClient, modes: any ModeSource, audit: any AuditSink, offPath: OffPathCalls,
-        tracing: ExchangeTracing
+        tracing: ExchangeTracing, calibration: (any CalibrationSink)? = nil
     ) throws -> [SOAPFacade] {
         let redactor = Redactor(key: configuration.redactionKey)
         return try configuration.flows.filter { $0.kind == .soap }.map { definition in
@@ -206,7 +207,7 @@ public struct CutoverServer: Sendable {
             }
             return SOAPFacade(
                 flow: flow, modes: modes, httpClient: httpClient, erp: erp, audit: audit, offPath: offPath,
-                redactor: redactor, tracing: tracing, logger: logger)
+                redactor: redactor, tracing: tracing, calibration: calibration, logger: logger)
         }
     }
 }

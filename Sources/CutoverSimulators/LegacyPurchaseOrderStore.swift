@@ -44,6 +44,8 @@ public struct LegacyRefusal: Error, Sendable, Hashable {
 public protocol LegacyPurchaseOrderStore: Sendable {
     func prepare() async throws
     func create(_ request: LegacyOrderRequest) async throws -> LegacyPurchaseOrder
+    /// The stored order with this number, if any.
+    func find(orderNumber: String) async throws -> LegacyPurchaseOrder?
     func count() async throws -> Int
 }
 
@@ -88,6 +90,10 @@ public actor InMemoryLegacyStore: LegacyPurchaseOrderStore {
             status: "OPEN", prices: prices, supplierKnown: SimulatorCatalog.supplier(request.supplierID) != nil)
         orders[request.requestID] = order
         return order
+    }
+
+    public func find(orderNumber: String) async throws -> LegacyPurchaseOrder? {
+        orders.values.first { $0.orderNumber == orderNumber }
     }
 
     public func count() async throws -> Int { orders.count }

@@ -1,7 +1,8 @@
 import CutoverCore
 
 extension LegacySOAPSimulator {
-    /// The service's WSDL 1.1 (document/literal, SOAP 1.1 and 1.2 bindings) with its address set to `address`.
+    /// The service's WSDL 1.1 (document/literal, SOAP 1.1 and 1.2 bindings: CreatePurchaseOrder and the read-only
+    /// GetPurchaseOrder) with its address set to `address`.
     static func wsdl(address: String) -> String {
         let location = XMLText.escape(address)
         return """
@@ -51,6 +52,25 @@ extension LegacySOAPSimulator {
                       </xsd:sequence>
                     </xsd:complexType>
                   </xsd:element>
+                  <xsd:element name="GetPurchaseOrder">
+                    <xsd:complexType>
+                      <xsd:sequence>
+                        <xsd:element name="OrderNumber" type="xsd:string"/>
+                      </xsd:sequence>
+                    </xsd:complexType>
+                  </xsd:element>
+                  <xsd:element name="GetPurchaseOrderResponse">
+                    <xsd:complexType>
+                      <xsd:sequence>
+                        <xsd:element name="OrderNumber" type="xsd:string"/>
+                        <xsd:element name="SupplierId" type="xsd:string"/>
+                        <xsd:element name="Status" type="xsd:string"/>
+                        <xsd:element name="Total" type="xsd:decimal"/>
+                        <xsd:element name="RetrievedAt" type="xsd:dateTime"/>
+                        <xsd:element name="Line" type="po:ConfirmedLine" minOccurs="0" maxOccurs="unbounded"/>
+                      </xsd:sequence>
+                    </xsd:complexType>
+                  </xsd:element>
                 </xsd:schema>
               </wsdl:types>
               <wsdl:message name="CreatePurchaseOrderRequest">
@@ -59,10 +79,20 @@ extension LegacySOAPSimulator {
               <wsdl:message name="CreatePurchaseOrderResponse">
                 <wsdl:part name="parameters" element="po:CreatePurchaseOrderResponse"/>
               </wsdl:message>
+              <wsdl:message name="GetPurchaseOrderRequest">
+                <wsdl:part name="parameters" element="po:GetPurchaseOrder"/>
+              </wsdl:message>
+              <wsdl:message name="GetPurchaseOrderResponse">
+                <wsdl:part name="parameters" element="po:GetPurchaseOrderResponse"/>
+              </wsdl:message>
               <wsdl:portType name="PurchaseOrderPortType">
                 <wsdl:operation name="CreatePurchaseOrder">
                   <wsdl:input message="po:CreatePurchaseOrderRequest"/>
                   <wsdl:output message="po:CreatePurchaseOrderResponse"/>
+                </wsdl:operation>
+                <wsdl:operation name="GetPurchaseOrder">
+                  <wsdl:input message="po:GetPurchaseOrderRequest"/>
+                  <wsdl:output message="po:GetPurchaseOrderResponse"/>
                 </wsdl:operation>
               </wsdl:portType>
               <wsdl:binding name="PurchaseOrderSoap11" type="po:PurchaseOrderPortType">
@@ -72,11 +102,21 @@ extension LegacySOAPSimulator {
                   <wsdl:input><soap:body use="literal"/></wsdl:input>
                   <wsdl:output><soap:body use="literal"/></wsdl:output>
                 </wsdl:operation>
+                <wsdl:operation name="GetPurchaseOrder">
+                  <soap:operation soapAction="urn:example:purchasing:v1/GetPurchaseOrder" style="document"/>
+                  <wsdl:input><soap:body use="literal"/></wsdl:input>
+                  <wsdl:output><soap:body use="literal"/></wsdl:output>
+                </wsdl:operation>
               </wsdl:binding>
               <wsdl:binding name="PurchaseOrderSoap12" type="po:PurchaseOrderPortType">
                 <soap12:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
                 <wsdl:operation name="CreatePurchaseOrder">
                   <soap12:operation soapAction="urn:example:purchasing:v1/CreatePurchaseOrder" style="document"/>
+                  <wsdl:input><soap12:body use="literal"/></wsdl:input>
+                  <wsdl:output><soap12:body use="literal"/></wsdl:output>
+                </wsdl:operation>
+                <wsdl:operation name="GetPurchaseOrder">
+                  <soap12:operation soapAction="urn:example:purchasing:v1/GetPurchaseOrder" style="document"/>
                   <wsdl:input><soap12:body use="literal"/></wsdl:input>
                   <wsdl:output><soap12:body use="literal"/></wsdl:output>
                 </wsdl:operation>

@@ -86,12 +86,22 @@ public final class LegacySOAPSimulator: Sendable {
         if fail {
             return Self.fault(SOAPFault(code: .receiver, reason: "Database unavailable", version: envelope.version))
         }
-        guard let operation = envelope.operation, operation.name == "CreatePurchaseOrder",
-            operation.namespaceURI == Self.namespace
+        guard let operation = envelope.operation, operation.namespaceURI == Self.namespace,
+            ["CreatePurchaseOrder", "GetPurchaseOrder"].contains(operation.name)
         else {
             return Self.fault(SOAPFault(code: .sender, reason: "Unknown operation", version: envelope.version))
         }
         do {
+            if operation.name == "GetPurchaseOrder" {
+                let number = try envelope.document.string(
+                    "//po:GetPurchaseOrder/po:OrderNumber", namespaces: ["po": Self.namespace])?.trimmingWhitespace()
+                guard let number, let order = try await store.find(orderNumber: number) else {
+                    throw LegacyRefusal(message: "Unknown order")
+                }
+                return SimulatorResponse(
+                    status: 200, headers: [("Content-Type", envelope.version.contentType)],
+                    body: Self.lookupResponse(order, version: envelope.version))
+            }
             let order = try await store.create(try Self.orderRequest(envelope.document))
             return SimulatorResponse(
                 status: 200, headers: [("Content-Type", envelope.version.contentType)],
@@ -135,6 +145,27 @@ public final class LegacySOAPSimulator: Sendable {
         return LegacyOrderRequest(
             requestID: requestID, supplierID: supplier, orderDate: try text("//po:PurchaseOrder/po:OrderDate") ?? "",
             patientMRN: try text("//po:PurchaseOrder/po:PatientMRN"), lines: lines)
+    }
+
+    /// GetPurchaseOrder's answer. `RetrievedAt` is the moment of reading, as many legacy services stamp their
+    /// answers: two reads of one order differ there and nowhere else, which is what noise calibration finds.
+    static func lookupResponse(_ order: LegacyPurchaseOrder, version: SOAPEnvelope.Version) -> String {
+        let document = XMLDocument.create(root: "Envelope", namespaceURI: version.rawValue, prefix: "soap")
+        let body = document.root!.addElement("Body", namespaceURI: version.rawValue)
+        let answer = body.addElement("GetPurchaseOrderResponse", namespaceURI: namespace, prefix: "po")
+        answer.addElement("OrderNumber", namespaceURI: namespace, text: order.orderNumber)
+        answer.addElement("SupplierId", namespaceURI: namespace, text: order.supplierID)
+        answer.addElement("Status", namespaceURI: namespace, text: order.status)
+        answer.addElement("Total", namespaceURI: namespace, text: SimulatorCatalog.money(order.total))
+        answer.addElement(
+            "RetrievedAt", namespaceURI: namespace,
+            text: Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        for line in order.lines {
+            let element = answer.addElement("Line", namespaceURI: namespace)
+            element.addElement("ItemCode", namespaceURI: namespace, text: line.itemCode)
+            element.addElement("Qty", namespaceURI: namespace, text: "\(line.quantity)")
+        }
+        return document.serialized()
     }
 
     static func response(_ order: LegacyPurchaseOrder, version: SOAPEnvelope.Version) -> String {

@@ -106,6 +106,13 @@ public struct PostgresLegacyStore: LegacyPurchaseOrderStore {
         }
     }
 
+    /// Order numbers are the request ids materials management assigns.
+    public func find(orderNumber: String) async throws -> LegacyPurchaseOrder? {
+        try await client.withConnection { connection in
+            try await Self.load(requestID: orderNumber, on: connection, logger: logger)
+        }
+    }
+
     static func load(requestID: String, on connection: PostgresConnection, logger: Logger) async throws
         -> LegacyPurchaseOrder?
     {

@@ -48,6 +48,16 @@ public struct PurchaseOrderTraffic: Sendable {
             """
     }
 
+    /// A GetPurchaseOrder call (read-only).
+    public static func lookupEnvelope(orderNumber: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:po="urn:example:purchasing:v1">\
+        <soap:Body><po:GetPurchaseOrder><po:OrderNumber>\(XMLText.escape(orderNumber))</po:OrderNumber>\
+        </po:GetPurchaseOrder></soap:Body></soap:Envelope>
+        """
+    }
+
     /// One call per (request id, supplier), `concurrency` at a time, answers in the order given.
     public func send(_ calls: [(requestID: String, supplier: String)], concurrency: Int = 4) async -> [Answer] {
         await withTaskGroup(of: (Int, Answer).self) { group in

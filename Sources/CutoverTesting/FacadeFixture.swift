@@ -69,9 +69,20 @@ public struct FacadeFixture: Sendable {
         public var attributes: String
     }
 
-    /// The exchange with `correlationID` as stored, once off-path work is done.
+    /// The exchange with `correlationID` as stored, once off-path work is done and it has its verdict. Records the
+    /// writer could not commit in time are spooled and committed when it drains, so this polls (up to 20 s)
+    /// instead of reading once.
     public func audited(_ correlationID: String) async throws -> Audited? {
         await server.offPath.waitUntilIdle()
+        var found: Audited?
+        _ = try await poll(every: .milliseconds(50), for: .seconds(20)) {
+            found = try await readAudited(correlationID)
+            return found?.verdict != nil
+        }
+        return found
+    }
+
+    private func readAudited(_ correlationID: String) async throws -> Audited? {
         let rows = try await client.query(
             """
             SELECT e.mode, e.served_by, e.routing_key, coalesce(c.verdict, e.verdict), c.diff::text, e.attributes::text

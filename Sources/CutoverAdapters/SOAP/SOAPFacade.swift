@@ -25,13 +25,16 @@ public struct SOAPFacade: Sendable {
     let redactor: Redactor
     let logger: Logger
     let tracing: ExchangeTracing
+    let calibration: (any CalibrationSink)?
     let wsdlCache = WSDLCache()
 
     public init(
         flow: SOAPFlow, modes: any ModeSource, httpClient: HTTPClient, erp: ERPClient?, audit: any AuditSink,
-        offPath: OffPathCalls, redactor: Redactor, tracing: ExchangeTracing = ExchangeTracing(), logger: Logger
+        offPath: OffPathCalls, redactor: Redactor, tracing: ExchangeTracing = ExchangeTracing(),
+        calibration: (any CalibrationSink)? = nil, logger: Logger
     ) {
         self.tracing = tracing
+        self.calibration = calibration
         self.flow = flow
         self.modes = modes
         self.legacy = LegacySOAPClient(httpClient: httpClient)
@@ -153,6 +156,7 @@ public struct SOAPFacade: Sendable {
         guard await writeBeforeAnswering(records, exchange: exchange) else {
             return fault(.receiver, "The request could not be recorded; try again later", exchange)
         }
+        if newOutcome == nil { calibrateOffPath(exchange, first: outcome) }
         guard outcome.error == nil, let status = outcome.status else {
             return fault(.receiver, "The purchasing service is unavailable", exchange)
         }
@@ -226,6 +230,40 @@ public struct SOAPFacade: Sendable {
         if !submitted {
             exchange.record.attributes["not_compared"] = "off-path queue full"
             exchange.record.verdict = .notCompared
+        }
+    }
+
+    /// Noise calibration: a sampled exchange of a read-only operation goes to legacy a second time, off the path,
+    /// and what differs between the two legacy answers is recorded (redacted) — it is noise, not a new-side fault.
+    private func calibrateOffPath(_ exchange: Exchange, first: LegacyOutcome) {
+        guard let spec = flow.definition.compare.calibrate, let calibration, first.succeeded,
+            let operation = exchange.record.attributes["operation"], spec.operations.contains(operation),
+            spec.sample >= 1 || Double.random(in: 0..<1) < spec.sample
+        else { return }
+        _ = offPath.submit { [self] in
+            let second = await callLegacy(exchange)
+            guard second.succeeded, let one = legacyDocument(first), let two = legacyDocument(second) else { return }
+            let secrets = exchange.secrets
+                .union(one.secrets(at: flow.definition.redact, namespaces: flow.namespaces))
+                .union(two.secrets(at: flow.definition.redact, namespaces: flow.namespaces))
+            let outcome = FieldComparator.compare(
+                flow.definition.compare.legacyMirror,
+                legacy: XMLMappingSource(document: one, namespaces: flow.namespaces),
+                new: XMLMappingSource(document: two, namespaces: flow.namespaces))
+            let diff = outcome.diff.map { difference in
+                var difference = difference
+                difference.legacy = difference.legacy.map { redactor.scrub($0, secrets: secrets) }
+                difference.new = difference.new.map { redactor.scrub($0, secrets: secrets) }
+                return difference
+            }
+            do {
+                try await calibration.record(
+                    flow: flow.name, exchangeID: exchange.record.id, exchangeStartedAt: exchange.record.startedAt,
+                    operation: operation, diff: diff)
+            } catch {
+                logger.warning(
+                    "could not record a calibration", metadata: exchange.record.logMetadata(["error": "\(error)"]))
+            }
         }
     }
 

@@ -2,7 +2,7 @@ import CutoverCore
 import Yams
 
 enum CompareParsing {
-    static let keys = ["reverse_shadow", "fields", "groups", "ignore", "units"]
+    static let keys = ["reverse_shadow", "fields", "groups", "ignore", "units", "calibrate"]
     static let fieldKeys = [
         "legacy", "new", "type", "tolerance", "relative_tolerance", "map", "trim", "ignore_case", "unit",
     ]
@@ -43,10 +43,25 @@ extension FlowParser {
                 units[unit] = UnitConversion(base: base, factor: factor)
             }
         }
+        let fields = reader.mapping("fields", allowed: nil).map(parseCompareFields) ?? []
+        var calibrate: CalibrationSpec?
+        if let spec = reader.mapping("calibrate", allowed: ["operations", "sample"]) {
+            let operations = spec.stringList("operations")
+            if operations.isEmpty {
+                sink.error(
+                    "compare.calibrate needs the read-only operations that may be sent to legacy twice",
+                    at: spec.mark, hint: "e.g. operations: [GetPurchaseOrder]")
+            }
+            if fields.isEmpty, groups.isEmpty {
+                sink.error(
+                    "compare.calibrate needs compare.fields or compare.groups: they name what is compared",
+                    at: spec.mark)
+            }
+            calibrate = CalibrationSpec(operations: operations, sample: spec.double("sample", range: 0...1) ?? 0.1)
+        }
         return CompareSpec(
-            reverseShadow: reader.bool("reverse_shadow") ?? false,
-            fields: reader.mapping("fields", allowed: nil).map(parseCompareFields) ?? [], groups: groups,
-            ignore: reader.stringList("ignore"), units: units)
+            reverseShadow: reader.bool("reverse_shadow") ?? false, fields: fields, groups: groups,
+            ignore: reader.stringList("ignore"), units: units, calibrate: calibrate)
     }
 
     /// `name: { legacy, new, type, tolerance, relative_tolerance, map, trim, ignore_case, unit }` entries.

@@ -156,7 +156,9 @@ public enum FieldComparator {
         let legacyElements = (try? legacy.scopes(at: group.legacy)) ?? []
         let newElements = (try? new.scopes(at: group.new)) ?? []
         let ignored = Set(spec.ignore)
-        let fields = group.fields.filter { !ignored.contains($0.name) && !ignored.contains($0.new) }
+        let fields = group.fields.filter {
+            !ignored.contains($0.name) && !ignored.contains($0.new) && !ignored.contains("\(group.name).\($0.name)")
+        }
         guard let key = group.key else {
             return multisetDiff(group, fields, legacyElements, newElements)
         }

@@ -78,16 +78,63 @@ public struct CompareSpec: Sendable, Hashable, Codable {
     public var ignore: [String]
     /// Unit conversions: unit → (base unit, how many base units one unit holds), e.g. `BX → (EA, 10)`.
     public var units: [String: UnitConversion]
+    /// Noise calibration: which read-only operations may be sent to legacy a second time, and how often.
+    public var calibrate: CalibrationSpec?
 
     public init(
         reverseShadow: Bool = false, fields: [CompareField] = [], groups: [CompareGroup] = [], ignore: [String] = [],
-        units: [String: UnitConversion] = [:]
+        units: [String: UnitConversion] = [:], calibrate: CalibrationSpec? = nil
     ) {
         self.reverseShadow = reverseShadow
         self.fields = fields
         self.groups = groups
         self.ignore = ignore
         self.units = units
+        self.calibrate = calibrate
+    }
+
+    /// The same rules with legacy on both sides, for comparing two legacy answers to one request: every field and
+    /// group reads its legacy path twice, value maps are dropped (they translate legacy into the new side's
+    /// vocabulary), and nothing is ignored — finding what `ignore` should hold is the point.
+    public var legacyMirror: CompareSpec {
+        func mirror(_ field: CompareField) -> CompareField {
+            var field = field
+            field.new = field.legacy
+            field.map = [:]
+            field.unit = field.unit.map { UnitSources(legacy: $0.legacy, new: $0.legacy) }
+            return field
+        }
+        return CompareSpec(
+            fields: fields.map(mirror),
+            groups: groups.map { group in
+                CompareGroup(
+                    name: group.name, legacy: group.legacy, new: group.legacy,
+                    key: group.key.map { UnitSources(legacy: $0.legacy, new: $0.legacy) },
+                    fields: group.fields.map(mirror))
+            }, units: units)
+    }
+
+    /// The `ignore` entry that silences a difference found at `path`: a field's name, `group.field` for a field
+    /// inside a repeating group, the group's name when elements themselves differ.
+    public static func ignoreEntry(forDiffPath path: String) -> String {
+        guard let open = path.firstIndex(of: "["), let close = path.lastIndex(of: "]") else { return path }
+        let group = String(path[..<open])
+        let rest = path[path.index(after: close)...]
+        return rest.hasPrefix(".") ? group + rest : group
+    }
+}
+
+/// `compare.calibrate`: sampled exchanges of read-only operations are sent to legacy twice; fields that differ
+/// between two legacy answers are noise.
+public struct CalibrationSpec: Sendable, Hashable, Codable {
+    /// SOAP operations that change nothing, so asking twice is safe (a create is never sent twice).
+    public var operations: [String]
+    /// The share of those exchanges calibrated, 0 … 1.
+    public var sample: Double
+
+    public init(operations: [String], sample: Double = 0.1) {
+        self.operations = operations
+        self.sample = sample
     }
 }
 

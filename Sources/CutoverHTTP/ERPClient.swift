@@ -100,7 +100,7 @@ public struct ERPClient: Sendable {
         switch error.code {
         case .timeout, .transport: retryable = true
         case .http, .rateLimited: retryable = error.status.map(RetryPolicy.retryableStatuses.contains) ?? false
-        case .authentication, .invalidRequest: retryable = false
+        case .authentication, .invalidRequest, .circuitOpen: retryable = false
         }
         guard retryable else { return nil }
         if error.code == .rateLimited, let after = error.retryAfter {

@@ -15,6 +15,8 @@ public struct ERPError: Error, Sendable, Hashable, CustomStringConvertible {
         case authentication
         /// The request could not be built (bad URL, body too large) or the answer could not be read.
         case invalidRequest = "invalid_request"
+        /// Not sent: the circuit breaker for this ERP host is open after consecutive failures.
+        case circuitOpen = "circuit_open"
     }
 
     public var code: Code

@@ -125,11 +125,17 @@ public struct CutoverServer: Sendable {
             control: control, watcher: watcher, instance: configuration.instanceName,
             interval: configuration.scheduleInterval, startWhen: startWhen, logger: logger)
         let tokens = TokenStore(client: client, logger: logger)
-        let admin = AdminService(control: control, watcher: watcher, metrics: metrics, logger: logger)
+        let admin = AdminService(
+            control: control, watcher: watcher, metrics: metrics,
+            circuits: { Dictionary(CircuitReading.of(facades).map { ($0.flow, $0.state) }) { first, _ in first } },
+            logger: logger)
         let router = Router()
         HealthRoutes(client: client, readiness: readiness, watcher: watcher, logger: logger).register(on: router)
-        MetricsRoutes(metrics: metrics, watcher: watcher, writer: writer, flows: configuration.flows.map(\.flow))
-            .register(on: router)
+        let circuits: @Sendable () -> [CircuitReading] = { CircuitReading.of(facades) }
+        MetricsRoutes(
+            metrics: metrics, watcher: watcher, writer: writer, flows: configuration.flows.map(\.flow),
+            circuits: circuits
+        ).register(on: router)
         AdminRoutes(
             service: admin, authenticator: AdminAuthenticator(tokens: tokens),
             schedule: ScheduleStore(client: client, logger: logger),

@@ -40,7 +40,7 @@ struct NewOutcome: Sendable {
     var isUnavailability: Bool {
         guard let error else { return false }
         switch error.code {
-        case .timeout, .transport, .rateLimited, .authentication: return true
+        case .timeout, .transport, .rateLimited, .authentication, .circuitOpen: return true
         case .http: return (error.status ?? 500) >= 500
         case .invalidRequest: return false
         }
@@ -52,6 +52,19 @@ struct NewOutcome: Sendable {
 struct NewSide: Sendable {
     let definition: NewSideDefinition
     let client: ERPClient
+    /// This flow's breaker for its ERP host.
+    let breaker: CircuitBreaker
+
+    init(definition: NewSideDefinition, client: ERPClient) {
+        self.definition = definition
+        self.client = client
+        self.breaker = CircuitBreaker(
+            configuration: .init(
+                failureThreshold: definition.circuitFailures, openDuration: .seconds(definition.circuitOpenSeconds)))
+    }
+
+    /// The ERP host this flow calls (the breaker's scope).
+    var host: String { URLComponents(string: definition.url)?.host ?? "erp" }
 
     /// Builds the body and idempotency key, or says why the input cannot be mapped.
     func prepare(from source: any MappingSource, builtins: [String: String] = [:])
@@ -74,6 +87,17 @@ struct NewSide: Sendable {
     }
 
     func call(_ prepared: PreparedNewCall, headers: [(String, String)]) async -> NewOutcome {
+        guard let permit = breaker.acquire() else {
+            return .failed(
+                "not sent: the circuit for \(host) is open after repeated failures", code: .circuitOpen,
+                request: prepared.body)
+        }
+        let outcome = await send(prepared, headers: headers)
+        breaker.record(permit, unavailable: outcome.isUnavailability)
+        return outcome
+    }
+
+    private func send(_ prepared: PreparedNewCall, headers: [(String, String)]) async -> NewOutcome {
         let startedAt = Date()
         let clock = ContinuousClock.now
         let request = ERPRequest.json(

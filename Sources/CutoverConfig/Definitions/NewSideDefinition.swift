@@ -17,6 +17,10 @@ public struct NewSideDefinition: Sendable, Hashable {
     public var responseMap: [String: [String: String]]
     /// What happens to an exchange when the new side cannot be reached in canary or new mode.
     public var fallback: Fallback
+    /// `circuit_breaker: { failures, open_for }`: consecutive unavailability that opens the circuit, and how long it
+    /// stays open before one probe.
+    public var circuitFailures: Int = 5
+    public var circuitOpenSeconds: Double = 30
 
     public init(
         method: String = "POST", url: String, auth: ClientCredentials? = nil, idempotencyKey: KeySpec? = nil,

@@ -5,7 +5,7 @@ import Yams
 enum NewSideParsing {
     static let keys = [
         "method", "url", "auth", "idempotency_key", "body", "timeout_ms", "batch_size", "response_template",
-        "response_map", "fallback",
+        "response_map", "fallback", "circuit_breaker",
     ]
     static let methods = ["POST", "PUT", "PATCH", "GET", "DELETE"]
 }
@@ -53,13 +53,30 @@ extension FlowParser {
             }
         }
         let fallback = reader.choice("fallback", NewSideDefinition.Fallback.self) ?? .deadLetter
+        var circuitFailures = 5
+        var circuitOpenSeconds = 30.0
+        if let breaker = reader.mapping("circuit_breaker", allowed: ["failures", "open_for"]) {
+            circuitFailures = breaker.int("failures", range: 1...10_000) ?? circuitFailures
+            if let text = breaker.string("open_for") {
+                if let seconds = DurationText.seconds(text), seconds > 0 {
+                    circuitOpenSeconds = Double(seconds)
+                } else {
+                    sink.error(
+                        "new.circuit_breaker.open_for '\(text)' is not a duration", at: breaker.node("open_for")?.mark,
+                        hint: "e.g. 30s")
+                }
+            }
+        }
         guard let url else { return nil }
-        return NewSideDefinition(
+        var definition = NewSideDefinition(
             method: method, url: url, auth: auth, idempotencyKey: idempotencyKey, body: body,
             timeoutMilliseconds: reader.int("timeout_ms", range: 1...600_000) ?? 10_000,
             batchSize: reader.int("batch_size", range: 1...10_000) ?? 100, responseTemplate: template,
             responseMap: responseMap, fallback: fallback
         )
+        definition.circuitFailures = circuitFailures
+        definition.circuitOpenSeconds = circuitOpenSeconds
+        return definition
     }
 
     private func resolveTemplate(_ path: String, reader: MappingReader) -> String {

@@ -1,5 +1,6 @@
 import CutoverConfig
 import CutoverCore
+import CutoverHTTP
 import CutoverReports
 import CutoverStore
 import Foundation
@@ -72,6 +73,8 @@ struct AdminService: Sendable {
     let control: FlowControl
     let watcher: FlowStateWatcher
     let metrics: CutoverMetrics
+    /// Each flow's ERP circuit breaker state, as this instance sees it.
+    let circuits: @Sendable () -> [String: CircuitBreaker.State]
     let logger: Logger
 
     var client: PostgresClient { control.client }
@@ -89,9 +92,10 @@ struct AdminService: Sendable {
     func flows() async throws -> [FlowStateView] {
         var views: [FlowStateView] = []
         for state in try await store.all() {
-            views.append(
-                FlowStateView(
-                    state, live: try await figures(state.flow), appliedVersion: watcher.current(state.flow)?.version))
+            var view = FlowStateView(
+                state, live: try await figures(state.flow), appliedVersion: watcher.current(state.flow)?.version)
+            view.circuit = circuits()[state.flow]?.rawValue
+            views.append(view)
         }
         return views
     }
@@ -100,7 +104,9 @@ struct AdminService: Sendable {
         guard let state = try await store.state(name) else {
             throw AdminError.notFound("no flow named '\(name)'")
         }
-        return FlowStateView(state, live: try await figures(name), appliedVersion: watcher.current(name)?.version)
+        var view = FlowStateView(state, live: try await figures(name), appliedVersion: watcher.current(name)?.version)
+        view.circuit = circuits()[name]?.rawValue
+        return view
     }
 
     func set(_ flow: String, to target: ModeSetting, reason: String, force: Bool, actor: String) async throws

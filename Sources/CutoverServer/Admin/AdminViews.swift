@@ -16,6 +16,8 @@ public struct FlowStateView: Codable, Sendable {
     /// The version the answering instance applies to its traffic (the admin API's flows): behind `version` for
     /// the moment between a change and its notification reaching this instance.
     public var appliedVersion: Int64?
+    /// The state of the flow's ERP circuit breaker on the answering instance (`closed`, `open`, `half_open`).
+    public var circuit: String?
 
     public init(_ state: FlowState, live: FlowFigures? = nil, appliedVersion: Int64? = nil) {
         flow = state.flow

@@ -80,6 +80,7 @@ struct DashboardRoutes: Sendable {
             rows += "<td>\(e(served))</td><td class=\"traffic\">\(live?.exchanges ?? 0)</td>"
             rows += "<td class=\"match-rate\">\(e(live?.matchRate.map(ReadinessAssessment.percent) ?? "-"))</td>"
             rows += "<td class=\"new-error-rate\">\(e(live?.newErrorRate.map(ReadinessAssessment.percent) ?? "-"))</td>"
+            rows += "<td class=\"circuit\" data-circuit=\"\(e(view.circuit ?? "none"))\">\(e(view.circuit ?? "-"))</td>"
             rows += "<td>\(e(ReportText.time(view.changedAt)))<br>\(e(view.changedBy)): \(e(view.reason))</td>"
             if canOperate {
                 rows += "<td>"
@@ -95,7 +96,10 @@ struct DashboardRoutes: Sendable {
             rows += "</tr>\n"
         }
         let header =
-            ["flow", "mode", "served by (1 h)", "traffic (1 h)", "match rate", "new-side errors", "last change"]
+            [
+                "flow", "mode", "served by (1 h)", "traffic (1 h)", "match rate", "new-side errors", "ERP circuit",
+                "last change",
+            ]
             + (canOperate ? [""] : [])
         return """
             \(banner(session, request))<h1>Cutover</h1>

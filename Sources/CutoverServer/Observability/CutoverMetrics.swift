@@ -1,6 +1,7 @@
 import CoreMetrics
 import CutoverAdapters
 import CutoverCore
+import CutoverHTTP
 import CutoverStore
 import Foundation
 import Prometheus
@@ -16,6 +17,7 @@ import Synchronization
 /// - `cutover_rollbacks_total{flow,cause}`: rollbacks this instance made, `cause` `auto` or `manual`.
 /// - `cutover_audit_queue_depth`, `cutover_audit_spool_bytes`: the audit writer, read at each scrape.
 /// - `cutover_dead_letters{flow}`: dead letters waiting for replay.
+/// - `cutover_circuit_state{flow,host,state}`: 1 for the state of the flow's ERP circuit breaker, 0 for the others.
 public final class CutoverMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
@@ -85,9 +87,19 @@ public final class CutoverMetrics: Sendable {
     }
 
     /// The `/metrics` page: gauges refreshed from their sources, then every series in Prometheus text format.
-    func render(states: [FlowState], flows: [String], writer: AuditWriter, deadLetters: [String: Int]) async
-        -> [UInt8]
-    {
+    func render(
+        states: [FlowState], flows: [String], writer: AuditWriter, deadLetters: [String: Int],
+        circuits: [CircuitReading]
+    ) async -> [UInt8] {
+        for circuit in circuits {
+            for state in CircuitBreaker.State.allCases {
+                Gauge(
+                    label: "cutover_circuit_state",
+                    dimensions: [("flow", circuit.flow), ("host", circuit.host), ("state", state.rawValue)],
+                    factory: factory
+                ).record(circuit.state == state ? 1 : 0)
+            }
+        }
         for state in states {
             for mode in Mode.allCases {
                 Gauge(
@@ -136,6 +148,19 @@ extension AuditRecord {
         case .exchange(let exchange): exchange.verdict != nil
         case .comparison: true
         case .sideCall: false
+        }
+    }
+}
+
+/// One flow's ERP circuit breaker as read now.
+struct CircuitReading: Sendable {
+    var flow: String
+    var host: String
+    var state: CircuitBreaker.State
+
+    static func of(_ facades: [SOAPFacade]) -> [CircuitReading] {
+        facades.compactMap { facade in
+            facade.circuit.map { CircuitReading(flow: facade.flow.name, host: $0.host, state: $0.state) }
         }
     }
 }

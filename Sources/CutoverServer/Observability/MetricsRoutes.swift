@@ -9,10 +9,12 @@ struct MetricsRoutes: Sendable {
     let watcher: FlowStateWatcher
     let writer: AuditWriter
     let flows: [String]
+    let circuits: @Sendable () -> [CircuitReading]
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("metrics") { _, _ in
-            let page = await metrics.render(states: watcher.all(), flows: flows, writer: writer, deadLetters: [:])
+            let page = await metrics.render(
+                states: watcher.all(), flows: flows, writer: writer, deadLetters: [:], circuits: circuits())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: page)))

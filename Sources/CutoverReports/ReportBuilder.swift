@@ -45,7 +45,9 @@ public struct ReportBuilder: Sendable {
         for (name, count) in verdicts { if let verdict = Verdict(rawValue: name) { counts[verdict] = count } }
         return ParallelRunReport(
             flow: flow, since: since, until: until, exchanges: volume.reduce(0) { $0 + $1.exchanges }, volume: volume,
-            verdicts: verdicts, topFields: fields, latency: latency, latencyHistogram: histogram, deadLetters: 0,
+            verdicts: verdicts, topFields: fields, latency: latency, latencyHistogram: histogram,
+            deadLetters: try await DeadLetterStore(client: client, logger: logger).created(
+                flow: flow, since: since, until: until),
             timeline: Array(timeline),
             readiness: ReadinessAssessment.assess(
                 flow: flow, minimumExchanges: minimumExchanges, minimumMatchRate: minimumMatchRate, counts: counts),
@@ -67,6 +69,7 @@ public struct ReportBuilder: Sendable {
             """
             SELECT mode, served_by, count(*)::int FROM cutover.exchanges
             WHERE flow = \(flow) AND started_at >= \(since) AND started_at < \(until)
+              AND kind IN \(unescaped: AuditQueries.trafficKinds)
             GROUP BY 1, 2 ORDER BY 1, 2
             """, logger: logger
         ).decode((String, String?, Int).self) {
@@ -82,7 +85,8 @@ public struct ReportBuilder: Sendable {
                 unsafeSQL: """
                     SELECT coalesce(c.verdict, e.verdict, 'pending'), count(*)::int FROM cutover.exchanges e
                     \(Self.verdictJoin)
-                    WHERE e.flow = $1 AND e.started_at >= $2 AND e.started_at < $3 GROUP BY 1
+                    WHERE e.flow = $1 AND e.started_at >= $2 AND e.started_at < $3
+                      AND e.kind IN \(AuditQueries.trafficKinds) GROUP BY 1
                     """, binds: Self.binds(flow, since, until)), logger: logger
         ).decode((String, Int).self) {
             result[verdict] = count
@@ -145,7 +149,7 @@ public struct ReportBuilder: Sendable {
                     FROM cutover.side_calls s
                     JOIN cutover.exchanges e ON e.id = s.exchange_id AND e.started_at = s.exchange_started_at
                     WHERE e.flow = $1 AND s.exchange_started_at >= $2 AND s.exchange_started_at < $3
-                      AND s.latency_seconds IS NOT NULL
+                      AND s.latency_seconds IS NOT NULL AND e.kind IN \(AuditQueries.trafficKinds)
                     GROUP BY 1, 2
                     """, binds: binds), logger: logger
         ).decode((String, Int, Int).self) {
@@ -180,6 +184,7 @@ public struct ReportBuilder: Sendable {
                     FROM cutover.exchanges e
                     \(Self.verdictJoin)
                     WHERE e.flow = $1 AND e.started_at >= $2 AND e.started_at < $3
+                      AND e.kind IN \(AuditQueries.trafficKinds)
                     GROUP BY 1 ORDER BY 1
                     """, binds: binds), logger: logger
         ).decode((Date, Int, Int, Int).self) {

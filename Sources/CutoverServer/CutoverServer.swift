@@ -134,7 +134,7 @@ public struct CutoverServer: Sendable {
         let circuits: @Sendable () -> [CircuitReading] = { CircuitReading.of(facades) }
         MetricsRoutes(
             metrics: metrics, watcher: watcher, writer: writer, flows: configuration.flows.map(\.flow),
-            circuits: circuits
+            circuits: circuits, deadLetters: DeadLetterStore(client: client, logger: logger)
         ).register(on: router)
         AdminRoutes(
             service: admin, authenticator: AdminAuthenticator(tokens: tokens),

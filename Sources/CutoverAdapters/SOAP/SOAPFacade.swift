@@ -186,6 +186,20 @@ public struct SOAPFacade: Sendable {
         }
         exchange.record.finishedAt = Date()
         var records: [AuditRecord] = [.sideCall(newCallRecord(exchange, outcome))]
+        if !outcome.succeeded, outcome.isUnavailability, case .success(let call) = prepared, let new = newSide {
+            // The work was the new side's and nobody did it: kept, with the request, for replay.
+            exchange.record.attributes["dead_letter"] = "true"
+            records.append(
+                .deadLetter(
+                    DeadLetterRecord(
+                        flow: flow.name, exchangeID: exchange.record.id, exchangeStartedAt: exchange.record.startedAt,
+                        correlationID: exchange.record.correlationID, method: new.definition.method.uppercased(),
+                        url: new.definition.url, idempotencyKey: call.idempotencyKey,
+                        body: redactor.redact(call.body, secrets: exchange.secrets).text,
+                        error: redactor.scrubText(
+                            outcome.error?.description ?? "unavailable", secrets: exchange.secrets),
+                        attempts: outcome.error?.attempts ?? 1)))
+        }
         if flow.definition.compare.reverseShadow {
             compareOffPath(&exchange) { [self] exchange in
                 let legacyOutcome = await callLegacy(exchange)

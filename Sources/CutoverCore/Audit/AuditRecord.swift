@@ -112,11 +112,50 @@ public struct ComparisonRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// Work meant for the new side that it could not take (the ERP down, the circuit open, retries spent) and that no
+/// fallback served: the ERP request as it would have gone out, kept for `cutover replay --dead-letters`. The body is
+/// stored redacted, like everything else in the audit store.
+public struct DeadLetterRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var flow: String
+    public var exchangeID: UUID
+    public var exchangeStartedAt: Date
+    public var correlationID: String
+    public var method: String
+    public var url: String
+    public var idempotencyKey: String?
+    /// The request body (JSON text).
+    public var body: String
+    public var error: String
+    public var attempts: Int
+    public var createdAt: Date
+
+    public init(
+        id: UUID = .random(), flow: String, exchangeID: UUID, exchangeStartedAt: Date, correlationID: String,
+        method: String, url: String, idempotencyKey: String?, body: String, error: String, attempts: Int,
+        createdAt: Date = Date()
+    ) {
+        self.id = id
+        self.flow = flow
+        self.exchangeID = exchangeID
+        self.exchangeStartedAt = exchangeStartedAt
+        self.correlationID = correlationID
+        self.method = method
+        self.url = url
+        self.idempotencyKey = idempotencyKey
+        self.body = body
+        self.error = error
+        self.attempts = attempts
+        self.createdAt = createdAt
+    }
+}
+
 /// What the audit writer accepts: each case is one row in its own append-only table.
 public enum AuditRecord: Sendable, Hashable, Codable {
     case exchange(ExchangeRecord)
     case sideCall(SideCallRecord)
     case comparison(ComparisonRecord)
+    case deadLetter(DeadLetterRecord)
 
     /// The time that decides the record's monthly partition.
     public var partitionTime: Date {
@@ -124,6 +163,7 @@ public enum AuditRecord: Sendable, Hashable, Codable {
         case .exchange(let record): record.startedAt
         case .sideCall(let record): record.exchangeStartedAt
         case .comparison(let record): record.exchangeStartedAt
+        case .deadLetter(let record): record.exchangeStartedAt
         }
     }
 }

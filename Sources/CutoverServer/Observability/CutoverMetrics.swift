@@ -88,7 +88,7 @@ public final class CutoverMetrics: Sendable {
 
     /// The `/metrics` page: gauges refreshed from their sources, then every series in Prometheus text format.
     func render(
-        states: [FlowState], flows: [String], writer: AuditWriter, deadLetters: [String: Int],
+        states: [FlowState], flows: [String], writer: AuditWriter, deadLetters: [String: Int]?,
         circuits: [CircuitReading]
     ) async -> [UInt8] {
         for circuit in circuits {
@@ -111,8 +111,11 @@ public final class CutoverMetrics: Sendable {
         Gauge(label: "cutover_audit_queue_depth", factory: factory).record(await writer.queueDepth)
         Gauge(label: "cutover_audit_spool_bytes", factory: factory).record(await writer.spoolBytes)
         for flow in flows {
-            Gauge(label: "cutover_dead_letters", dimensions: [("flow", flow)], factory: factory)
-                .record(deadLetters[flow, default: 0])
+            // Counted in PostgreSQL; when it cannot be asked the last known value stays.
+            if let deadLetters {
+                Gauge(label: "cutover_dead_letters", dimensions: [("flow", flow)], factory: factory)
+                    .record(deadLetters[flow, default: 0])
+            }
             // Shown at 0 before the first rollback, so an alert on their increase has a series to start from.
             for cause in ["auto", "manual"] {
                 _ = Counter(
@@ -147,7 +150,7 @@ extension AuditRecord {
         switch self {
         case .exchange(let exchange): exchange.verdict != nil
         case .comparison: true
-        case .sideCall: false
+        case .sideCall, .deadLetter: false
         }
     }
 }

@@ -52,10 +52,11 @@ final class AuditBatchInserter: Sendable {
     private func insertStatement(_ records: [AuditRecord]) async throws {
         let rows = AuditRowsJSON(records)
         guard !rows.isEmpty else { return }
-        var binds = PostgresBindings(capacity: 3)
+        var binds = PostgresBindings(capacity: 4)
         binds.append(rows.exchanges)
         binds.append(rows.sideCalls)
         binds.append(rows.comparisons)
+        binds.append(rows.deadLetters)
         // One statement in an explicit transaction: COMMIT's answer is the proof of durability (an implicit
         // transaction commits only at the protocol's Sync, after the statement has already answered).
         try await client.transaction(logger: logger) { connection in
@@ -69,14 +70,18 @@ final class AuditBatchInserter: Sendable {
         var exchanges = ByteBuffer()
         var sideCalls = ByteBuffer()
         var comparisons = ByteBuffer()
+        var deadLetters = ByteBuffer()
         for record in records {
             switch record {
             case .exchange(let row): CopyTextEncoder.append(row, to: &exchanges)
             case .sideCall(let row): CopyTextEncoder.append(row, to: &sideCalls)
             case .comparison(let row): CopyTextEncoder.append(row, to: &comparisons)
+            case .deadLetter(let row): CopyTextEncoder.append(row, to: &deadLetters)
             }
         }
-        let tables = zip(Self.tables, [exchanges, sideCalls, comparisons]).filter { $0.1.readableBytes > 0 }
+        let tables = zip(Self.tables, [exchanges, sideCalls, comparisons, deadLetters]).filter {
+            $0.1.readableBytes > 0
+        }
         try await client.withConnection { connection in
             try await prepareStaging(on: connection)
             try await connection.query("BEGIN", logger: logger)
@@ -126,7 +131,8 @@ final class AuditBatchInserter: Sendable {
         preparedConnections.withLock { _ = $0.insert(connection.id) }
     }
 
-    /// Every table's rows from its JSON array parameter (`$1` exchanges, `$2` side calls, `$3` comparisons).
+    /// Every table's rows from its JSON array parameter (`$1` exchanges, `$2` side calls, `$3` comparisons, `$4` dead
+    /// letters).
     static let statementSQL = insertAll(tables) { index, table in
         "json_populate_recordset(NULL::\(table.target), $\(index + 1)::json)"
     }
@@ -145,6 +151,9 @@ final class AuditBatchInserter: Sendable {
         Table(
             stage: "cutover_stage_comparisons", target: "cutover.comparisons",
             columns: CopyTextEncoder.comparisonColumns),
+        Table(
+            stage: "cutover_stage_dead_letters", target: "cutover.dead_letters",
+            columns: CopyTextEncoder.deadLetterColumns),
     ]
 
     /// Pool connections (by id) that already have their staging tables.

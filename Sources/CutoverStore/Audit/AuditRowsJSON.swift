@@ -2,14 +2,15 @@ import CutoverCore
 import Foundation
 
 /// Encodes audit records as JSON arrays of rows, one array per table, for `json_populate_recordset`: the whole
-/// batch then goes to PostgreSQL as one statement with three parameters.
+/// batch then goes to PostgreSQL as one statement with four parameters.
 /// The cells come from the COPY encoder (`CopyTextEncoder.cells`), so both paths write the same value in the same
 /// column, and a record sent again through either path carries the same key.
 struct AuditRowsJSON {
     private var exchangeRows: [UInt8] = [UInt8(ascii: "[")]
     private var sideCallRows: [UInt8] = [UInt8(ascii: "[")]
     private var comparisonRows: [UInt8] = [UInt8(ascii: "[")]
-    private var counts = (0, 0, 0)
+    private var deadLetterRows: [UInt8] = [UInt8(ascii: "[")]
+    private var counts = (0, 0, 0, 0)
 
     init(_ records: [AuditRecord]) {
         for record in records {
@@ -17,18 +18,21 @@ struct AuditRowsJSON {
             case .exchange(let row): add(row)
             case .sideCall(let row): add(row)
             case .comparison(let row): add(row)
+            case .deadLetter(let row): add(row)
             }
         }
         exchangeRows.append(UInt8(ascii: "]"))
         sideCallRows.append(UInt8(ascii: "]"))
         comparisonRows.append(UInt8(ascii: "]"))
+        deadLetterRows.append(UInt8(ascii: "]"))
     }
 
     var exchanges: String { String(decoding: exchangeRows, as: UTF8.self) }
     var sideCalls: String { String(decoding: sideCallRows, as: UTF8.self) }
     var comparisons: String { String(decoding: comparisonRows, as: UTF8.self) }
+    var deadLetters: String { String(decoding: deadLetterRows, as: UTF8.self) }
 
-    var isEmpty: Bool { counts == (0, 0, 0) }
+    var isEmpty: Bool { counts == (0, 0, 0, 0) }
 
     private mutating func add(_ record: ExchangeRecord) {
         Self.append(
@@ -46,6 +50,12 @@ struct AuditRowsJSON {
         Self.append(
             CopyTextEncoder.cells(record), CopyTextEncoder.comparisonColumns, to: &comparisonRows, first: counts.2 == 0)
         counts.2 += 1
+    }
+
+    private mutating func add(_ record: DeadLetterRecord) {
+        Self.append(
+            CopyTextEncoder.cells(record), CopyTextEncoder.deadLetterColumns, to: &deadLetterRows, first: counts.3 == 0)
+        counts.3 += 1
     }
 
     /// One row object, its members named by the table's columns, appended to the table's array.

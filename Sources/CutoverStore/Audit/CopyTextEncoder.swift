@@ -19,6 +19,11 @@ struct CopyTextEncoder {
         "id", "exchange_id", "exchange_started_at", "flow", "verdict", "diff", "compared_at", "replay_of",
     ]
 
+    static let deadLetterColumns = [
+        "id", "flow", "exchange_id", "exchange_started_at", "correlation_id", "method", "url", "idempotency_key",
+        "body", "error", "attempts", "created_at",
+    ]
+
     /// One column's value, as both encoders need it: text (or NULL), a number (or NULL), or JSON for a jsonb column.
     enum Cell {
         case text(String?)
@@ -59,6 +64,15 @@ struct CopyTextEncoder {
         ]
     }
 
+    static func cells(_ record: DeadLetterRecord) -> [Cell] {
+        [
+            .text(record.id.uuidString), .text(record.flow), .text(record.exchangeID.uuidString),
+            .text(timestamp(record.exchangeStartedAt)), .text(record.correlationID), .text(record.method),
+            .text(record.url), .text(record.idempotencyKey), .text(record.body), .text(record.error),
+            .number(String(record.attempts)), .text(timestamp(record.createdAt)),
+        ]
+    }
+
     static func append(_ record: ExchangeRecord, to buffer: inout ByteBuffer) {
         append(cells(record), to: &buffer)
     }
@@ -68,6 +82,10 @@ struct CopyTextEncoder {
     }
 
     static func append(_ record: ComparisonRecord, to buffer: inout ByteBuffer) {
+        append(cells(record), to: &buffer)
+    }
+
+    static func append(_ record: DeadLetterRecord, to buffer: inout ByteBuffer) {
         append(cells(record), to: &buffer)
     }
 

@@ -72,6 +72,10 @@ public struct AuditQueries: Sendable {
         self.logger = logger
     }
 
+    /// The exchange kinds that are traffic: files and job runs contain records and rows, and replays re-send
+    /// recorded work, so none of those three is counted as traffic or evidence. A constant, never input.
+    public static let trafficKinds = "('call', 'record', 'row')"
+
     /// Exchanges of `flow` since `since`, counted by mode, serving side and verdict.
     public func tally(flow: String, since: Date) async throws -> [Tally] {
         let rows = try await client.query(
@@ -79,7 +83,7 @@ public struct AuditQueries: Sendable {
             SELECT e.mode, e.served_by, coalesce(c.verdict, e.verdict), count(*)::int
             FROM cutover.exchanges e
             \(unescaped: Self.verdictJoin)
-            WHERE e.flow = \(flow) AND e.started_at >= \(since)
+            WHERE e.flow = \(flow) AND e.started_at >= \(since) AND e.kind IN \(unescaped: Self.trafficKinds)
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             """, logger: logger)
         var tallies: [Tally] = []
@@ -97,6 +101,7 @@ public struct AuditQueries: Sendable {
             FROM cutover.exchanges e
             \(unescaped: Self.verdictJoin)
             WHERE e.flow = \(flow) AND e.started_at >= \(since) AND coalesce(c.verdict, e.verdict) IS NOT NULL
+              AND e.kind IN \(unescaped: Self.trafficKinds)
             GROUP BY 1
             """, logger: logger)
         var counts: [Verdict: Int] = [:]

@@ -45,7 +45,7 @@ public struct GuardStore: Sendable {
                 SELECT e.id, e.started_at, coalesce(c.verdict, e.verdict) AS verdict
                 FROM cutover.exchanges e
                 \(unescaped: AuditQueries.verdictJoin)
-                WHERE e.flow = \(flow) AND e.started_at >= \(since) AND e.kind IN ('call', 'record', 'row')
+                WHERE e.flow = \(flow) AND e.started_at >= \(since) AND e.kind IN \(unescaped: AuditQueries.trafficKinds)
                   AND (coalesce(c.verdict, e.verdict) IN ('match', 'mismatch', 'new_error')
                        OR (e.served_by = 'new' AND coalesce(c.verdict, e.verdict) = 'not_compared'))
                 ORDER BY e.started_at DESC LIMIT \(size)

@@ -10,7 +10,8 @@ struct Cutover: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, ServeCommand.self, ValidateCommand.self, MigrateCommand.self, FlowCommand.self,
-            RollbackCommand.self, ReadinessCommand.self, ReportCommand.self, CalibrateCommand.self, AuditCommand.self,
+            RollbackCommand.self, ReadinessCommand.self, ReportCommand.self, CalibrateCommand.self, ReplayCommand.self,
+            AuditCommand.self,
             TokenCommand.self,
             SimCommand.self,
         ]

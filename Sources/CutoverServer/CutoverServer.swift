@@ -203,6 +203,7 @@ public struct CutoverServer: Sendable {
         tracing: ExchangeTracing, calibration: (any CalibrationSink)? = nil
     ) throws -> [SOAPFacade] {
         let redactor = Redactor(key: configuration.redactionKey)
+        let quotas = ERPQuotas()
         return try configuration.flows.filter { $0.kind == .soap }.map { definition in
             let flow = try SOAPFlow(definition)
             let erp = definition.new.map { new in
@@ -213,7 +214,7 @@ public struct CutoverServer: Sendable {
             }
             return SOAPFacade(
                 flow: flow, modes: modes, httpClient: httpClient, erp: erp, audit: audit, offPath: offPath,
-                redactor: redactor, tracing: tracing, calibration: calibration, logger: logger)
+                redactor: redactor, tracing: tracing, calibration: calibration, quotas: quotas, logger: logger)
         }
     }
 }

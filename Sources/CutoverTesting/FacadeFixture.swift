@@ -23,17 +23,19 @@ public struct FacadeFixture: Sendable {
         server configureServer: @escaping @Sendable (inout CutoverServer.Configuration) -> Void = { _ in },
         _ body: @Sendable (FacadeFixture) async throws -> Void
     ) async throws {
-        let database = try await TestPostgres.makeDatabase("facade")
-        let home = TemporaryDirectory()
-        try await withSimulators(database: database, erpKnobs: erpKnobs) { simulators in
-            var flows = try shippedAdapters(environment: simulators.adapterEnvironment)
-            for index in flows.indices where flows[index].flow == flow { configure(&flows[index]) }
-            try await withCutoverServer(
-                flows: flows, database: database, home: home.path, configure: configureServer
-            ) { server in
-                try await TestPostgres.withClient(database) { client in
-                    try await body(
-                        FacadeFixture(database: database, client: client, simulators: simulators, server: server))
+        try await TestGate.heavy.run {
+            let database = try await TestPostgres.makeDatabase("facade")
+            let home = TemporaryDirectory()
+            try await withSimulators(database: database, erpKnobs: erpKnobs) { simulators in
+                var flows = try shippedAdapters(environment: simulators.adapterEnvironment)
+                for index in flows.indices where flows[index].flow == flow { configure(&flows[index]) }
+                try await withCutoverServer(
+                    flows: flows, database: database, home: home.path, configure: configureServer
+                ) { server in
+                    try await TestPostgres.withClient(database) { client in
+                        try await body(
+                            FacadeFixture(database: database, client: client, simulators: simulators, server: server))
+                    }
                 }
             }
         }
@@ -45,7 +47,7 @@ public struct FacadeFixture: Sendable {
         if try await store.state(Self.flow)?.setting != setting {
             try await store.change(Self.flow, to: setting, actor: "test", reason: "test", force: true)
         }
-        guard try await poll(for: .seconds(5), until: { server.modes.setting(of: Self.flow) == setting }) else {
+        guard try await poll(for: .seconds(20), until: { server.modes.setting(of: Self.flow) == setting }) else {
             throw FixtureError(description: "the server did not see \(setting)")
         }
     }

@@ -53,86 +53,89 @@ struct MultiInstanceTests {
 
     @Test("a rollback through one instance is applied by the other within a second; an auto-rollback happens once")
     func twoInstances() async throws {
-        let database = try await TestPostgres.makeDatabase("instances")
-        let adapters = try Self.adapters()
-        try await withSimulators(database: database) { simulators in
-            var instances: [ServeProcess] = []
-            let homes = [TemporaryDirectory("home"), TemporaryDirectory("home")]
-            for home in homes {
-                instances.append(
-                    try await ServeProcess.start(
-                        database: database, home: home, arguments: ["--config", adapters.path],
-                        environment: simulators.adapterEnvironment.merging([
-                            "CUTOVER_REDACTION_KEY": String(repeating: "ab", count: 32)
-                        ]) { $1 }))
-            }
-            let (a, b) = (instances[0].base, instances[1].base)
-            let token = try await TestPostgres.withClient(database) { client in
-                try await TokenStore(client: client, logger: TestPostgres.logger)
-                    .create(name: "otto", role: .operator, actor: "test").secret
-            }
+        try await TestGate.heavy.run {
+            let database = try await TestPostgres.makeDatabase("instances")
+            let adapters = try Self.adapters()
+            try await withSimulators(database: database) { simulators in
+                var instances: [ServeProcess] = []
+                let homes = [TemporaryDirectory("home"), TemporaryDirectory("home")]
+                for home in homes {
+                    instances.append(
+                        try await ServeProcess.start(
+                            database: database, home: home, arguments: ["--config", adapters.path],
+                            environment: simulators.adapterEnvironment.merging([
+                                "CUTOVER_REDACTION_KEY": String(repeating: "ab", count: 32)
+                            ]) { $1 }))
+                }
+                let (a, b) = (instances[0].base, instances[1].base)
+                let token = try await TestPostgres.withClient(database) { client in
+                    try await TokenStore(client: client, logger: TestPostgres.logger)
+                        .create(name: "otto", role: .operator, actor: "test").secret
+                }
 
-            // Moves made through A are applied by B within a second (LISTEN/NOTIFY; polling is the fallback).
-            for body in [
-                #"{"mode": "shadow", "reason": "parallel run"}"#,
-                #"{"mode": "canary", "percent": 100, "reason": "all keys"}"#,
-            ] {
-                _ = try await admin(a, "PUT", "/admin/flows/\(Self.flow)", token: token, body: body)
-            }
-            let rolledBack = try await admin(
-                a, "POST", "/admin/flows/\(Self.flow)/rollback", token: token, body: #"{"reason": "drill"}"#)
-            let version = try #require(rolledBack.value(at: "/version")?.scalarText.flatMap(Int64.init))
-            let seenByB = try await poll(every: .milliseconds(10), for: .seconds(1)) {
-                try await applied(b, token: token) == version
-            }
-            #expect(seenByB, "B applies the rollback within a second")
+                // Moves made through A are applied by B within a second (LISTEN/NOTIFY; polling is the fallback).
+                for body in [
+                    #"{"mode": "shadow", "reason": "parallel run"}"#,
+                    #"{"mode": "canary", "percent": 100, "reason": "all keys"}"#,
+                ] {
+                    _ = try await admin(a, "PUT", "/admin/flows/\(Self.flow)", token: token, body: body)
+                }
+                let rolledBack = try await admin(
+                    a, "POST", "/admin/flows/\(Self.flow)/rollback", token: token, body: #"{"reason": "drill"}"#)
+                let version = try #require(rolledBack.value(at: "/version")?.scalarText.flatMap(Int64.init))
+                let seenByB = try await poll(every: .milliseconds(10), for: .seconds(1)) {
+                    try await applied(b, token: token) == version
+                }
+                #expect(seenByB, "B applies the rollback within a second")
 
-            // Back to canary; healthy traffic through both, then the ERP fails under traffic through both.
-            _ = try await admin(
-                a, "PUT", "/admin/flows/\(Self.flow)", token: token,
-                body: #"{"mode": "canary", "percent": 100, "reason": "again", "force": true}"#)
-            let canary = version + 1
-            #expect(try await poll(for: .seconds(5)) { try await applied(b, token: token) == canary })
-            for index in 0..<6 {
-                let instance = instances[index % 2]
-                let answer = await soapCall(
-                    instance.base + "/PurchaseOrderService", purchaseOrderEnvelope(requestID: "MI-OK-\(index)"))
-                #expect(answer?.status == 200)
-            }
-            var knobs = ERPSimulatorKnobs()
-            knobs.failRate = 1
-            await simulators.erp.setKnobs(knobs)
-            let bases = instances.map(\.base)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (which, base) in bases.enumerated() {
-                    group.addTask {
-                        var index = 0
-                        while try await applied(base, token: token) == canary, index < 60 {
-                            let answer = await soapCall(
-                                base + "/PurchaseOrderService",
-                                purchaseOrderEnvelope(requestID: "MI-FAIL-\(which)-\(index)"))
-                            #expect(answer?.status == 200, "callers are answered from legacy")
-                            index += 1
+                // Back to canary; healthy traffic through both, then the ERP fails under traffic through both.
+                _ = try await admin(
+                    a, "PUT", "/admin/flows/\(Self.flow)", token: token,
+                    body: #"{"mode": "canary", "percent": 100, "reason": "again", "force": true}"#)
+                let canary = version + 1
+                #expect(try await poll(for: .seconds(5)) { try await applied(b, token: token) == canary })
+                for index in 0..<6 {
+                    let instance = instances[index % 2]
+                    let answer = await soapCall(
+                        instance.base + "/PurchaseOrderService", purchaseOrderEnvelope(requestID: "MI-OK-\(index)"))
+                    #expect(answer?.status == 200)
+                }
+                var knobs = ERPSimulatorKnobs()
+                knobs.failRate = 1
+                await simulators.erp.setKnobs(knobs)
+                let bases = instances.map(\.base)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (which, base) in bases.enumerated() {
+                        group.addTask {
+                            var index = 0
+                            while try await applied(base, token: token) == canary, index < 60 {
+                                let answer = await soapCall(
+                                    base + "/PurchaseOrderService",
+                                    purchaseOrderEnvelope(requestID: "MI-FAIL-\(which)-\(index)"))
+                                #expect(answer?.status == 200, "callers are answered from legacy")
+                                index += 1
+                            }
                         }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
+                for base in bases {
+                    #expect(try await applied(base, token: token) == canary + 1, "both apply the auto-rollback")
+                }
+                try await TestPostgres.withClient(database) { client in
+                    let history = try await FlowStateStore(client: client, logger: TestPostgres.logger).history(
+                        Self.flow)
+                    #expect(history.filter { $0.actor == GuardStore.actor }.count == 1, "one auto-rollback, not two")
+                    #expect(history.first?.actor == GuardStore.actor)
+                    let findings = try await GuardStore(client: client, logger: TestPostgres.logger).findings(
+                        flow: Self.flow)
+                    #expect(findings.map(\.action) == ["rollback"])
+                }
+                for instance in instances {
+                    #expect(try await instance.stop() == 0, "\(instance.process.stderr)")
+                }
+                withExtendedLifetime(homes) {}
             }
-            for base in bases {
-                #expect(try await applied(base, token: token) == canary + 1, "both apply the auto-rollback")
-            }
-            try await TestPostgres.withClient(database) { client in
-                let history = try await FlowStateStore(client: client, logger: TestPostgres.logger).history(Self.flow)
-                #expect(history.filter { $0.actor == GuardStore.actor }.count == 1, "one auto-rollback, not two")
-                #expect(history.first?.actor == GuardStore.actor)
-                let findings = try await GuardStore(client: client, logger: TestPostgres.logger).findings(
-                    flow: Self.flow)
-                #expect(findings.map(\.action) == ["rollback"])
-            }
-            for instance in instances {
-                #expect(try await instance.stop() == 0, "\(instance.process.stderr)")
-            }
-            withExtendedLifetime(homes) {}
         }
     }
 }

@@ -46,23 +46,25 @@ struct TracingTests {
 
     @Test("with OTEL_EXPORTER_OTLP_ENDPOINT set, serve exports the caller's trace over OTLP/HTTP")
     func otlpExport() async throws {
-        let received = Collected()
-        let collectorPort = Mutex<Int?>(nil)
-        let collector = SimulatorHTTPServer(
-            name: "otlp-collector", host: "127.0.0.1", port: 0, logger: quietLogger("collector"),
-            onRunning: { port in collectorPort.withLock { $0 = port } }
-        ) { request in
-            received.requests.withLock { $0.append(request) }
-            return SimulatorResponse(status: 200, headers: [("Content-Type", "application/x-protobuf")])
-        }
-        let group = ServiceGroup(services: [collector], logger: quietLogger("collector"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            #expect(try await poll(for: .seconds(10)) { collectorPort.withLock { $0 } != nil })
-            let port = try #require(collectorPort.withLock { $0 })
-            try await exportThrough(collector: "http://127.0.0.1:\(port)", received: received)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        try await TestGate.heavy.run {
+            let received = Collected()
+            let collectorPort = Mutex<Int?>(nil)
+            let collector = SimulatorHTTPServer(
+                name: "otlp-collector", host: "127.0.0.1", port: 0, logger: quietLogger("collector"),
+                onRunning: { port in collectorPort.withLock { $0 = port } }
+            ) { request in
+                received.requests.withLock { $0.append(request) }
+                return SimulatorResponse(status: 200, headers: [("Content-Type", "application/x-protobuf")])
+            }
+            let group = ServiceGroup(services: [collector], logger: quietLogger("collector"))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(try await poll(for: .seconds(10)) { collectorPort.withLock { $0 } != nil })
+                let port = try #require(collectorPort.withLock { $0 })
+                try await exportThrough(collector: "http://127.0.0.1:\(port)", received: received)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
         }
     }
 

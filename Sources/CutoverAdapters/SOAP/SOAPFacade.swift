@@ -31,7 +31,7 @@ public struct SOAPFacade: Sendable {
     public init(
         flow: SOAPFlow, modes: any ModeSource, httpClient: HTTPClient, erp: ERPClient?, audit: any AuditSink,
         offPath: OffPathCalls, redactor: Redactor, tracing: ExchangeTracing = ExchangeTracing(),
-        calibration: (any CalibrationSink)? = nil, logger: Logger
+        calibration: (any CalibrationSink)? = nil, quotas: ERPQuotas = ERPQuotas(), logger: Logger
     ) {
         self.tracing = tracing
         self.calibration = calibration
@@ -39,7 +39,7 @@ public struct SOAPFacade: Sendable {
         self.modes = modes
         self.legacy = LegacySOAPClient(httpClient: httpClient)
         if let definition = flow.definition.new, let erp {
-            self.newSide = NewSide(definition: definition, client: erp)
+            self.newSide = NewSide(definition: definition, client: erp, limiter: quotas.limiter(for: definition))
         } else {
             self.newSide = nil
         }
@@ -148,9 +148,14 @@ public struct SOAPFacade: Sendable {
             exchange.record.attributes["fallback"] = "legacy"
             records.append(.sideCall(newCallRecord(exchange, newOutcome)))
             records.append(.comparison(comparisonRecord(exchange, compare(legacy: outcome, new: newOutcome))))
+        } else if shadow != nil, let skipped = shadowSkipped() {
+            // Not compared on purpose: the flow samples its shadow traffic, or the ERP's quota is kept for served
+            // traffic. The verdict is final.
+            exchange.record.attributes["not_compared"] = skipped
+            exchange.record.verdict = .notCompared
         } else if let shadow {
             compareOffPath(&exchange) { [self] exchange in
-                let newOutcome = await callNew(exchange, shadow)
+                let newOutcome = await callNew(exchange, shadow, served: false)
                 return (newCallRecord(exchange, newOutcome), compare(legacy: outcome, new: newOutcome))
             }
         } else {
@@ -299,12 +304,24 @@ public struct SOAPFacade: Sendable {
         }
     }
 
-    func callNew(_ exchange: Exchange, _ prepared: Result<PreparedNewCall, MappingRefusal>?) async -> NewOutcome {
+    /// Why this exchange's shadow call is not made, or nil when it is: outside the flow's `shadow_sample`, or shed
+    /// to keep the ERP host's quota for served traffic.
+    private func shadowSkipped() -> String? {
+        let sample = flow.definition.compare.shadowSample
+        if sample < 1, Double.random(in: 0..<1) >= sample { return "shadow sample" }
+        if let newSide, !newSide.admitShadow() { return "shadow shed: ERP quota kept for served traffic" }
+        return nil
+    }
+
+    func callNew(_ exchange: Exchange, _ prepared: Result<PreparedNewCall, MappingRefusal>?, served: Bool = true)
+        async -> NewOutcome
+    {
         switch prepared {
         case .success(let call)?:
             return await tracing.span("new \(flow.name)", context: exchange.spanContext, kind: .client) { span in
                 span.attributes["cutover.side"] = Side.new.rawValue
-                let outcome = await newSide!.call(call, headers: tracing.headers(exchange.newHeaders, for: span))
+                let outcome = await newSide!.call(
+                    call, headers: tracing.headers(exchange.newHeaders, for: span), served: served)
                 if let status = outcome.status { span.attributes["http.response.status_code"] = status }
                 if !outcome.succeeded { span.setStatus(SpanStatus(code: .error)) }
                 return outcome

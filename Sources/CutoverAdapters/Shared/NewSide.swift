@@ -54,10 +54,13 @@ struct NewSide: Sendable {
     let client: ERPClient
     /// This flow's breaker for its ERP host.
     let breaker: CircuitBreaker
+    /// The ERP host's quota, shared by every flow calling it; nil when unlimited.
+    let limiter: RateLimiter?
 
-    init(definition: NewSideDefinition, client: ERPClient) {
+    init(definition: NewSideDefinition, client: ERPClient, limiter: RateLimiter? = nil) {
         self.definition = definition
         self.client = client
+        self.limiter = limiter
         self.breaker = CircuitBreaker(
             configuration: .init(
                 failureThreshold: definition.circuitFailures, openDuration: .seconds(definition.circuitOpenSeconds)))
@@ -86,7 +89,14 @@ struct NewSide: Sendable {
         return .success(PreparedNewCall(body: body, idempotencyKey: key))
     }
 
-    func call(_ prepared: PreparedNewCall, headers: [(String, String)]) async -> NewOutcome {
+    /// Whether a shadow call may go out now: not when the host's quota is down to what served traffic needs.
+    func admitShadow() -> Bool {
+        limiter.map { $0.take(.shadow) != .shed } ?? true
+    }
+
+    /// Calls the ERP. Served calls wait for the host's quota; shadow calls were admitted by ``admitShadow()``.
+    func call(_ prepared: PreparedNewCall, headers: [(String, String)], served: Bool = true) async -> NewOutcome {
+        if served { await limiter?.acquireServed() }
         guard let permit = breaker.acquire() else {
             return .failed(
                 "not sent: the circuit for \(host) is open after repeated failures", code: .circuitOpen,

@@ -21,6 +21,18 @@ public struct NewSideDefinition: Sendable, Hashable {
     /// stays open before one probe.
     public var circuitFailures: Int = 5
     public var circuitOpenSeconds: Double = 30
+    /// `rate_limit: { per_second, burst }`: the ERP host's quota; nil when unlimited.
+    public var rateLimit: RateLimit?
+
+    public struct RateLimit: Sendable, Hashable {
+        public var perSecond: Double
+        public var burst: Double
+
+        public init(perSecond: Double, burst: Double) {
+            self.perSecond = perSecond
+            self.burst = burst
+        }
+    }
 
     public init(
         method: String = "POST", url: String, auth: ClientCredentials? = nil, idempotencyKey: KeySpec? = nil,

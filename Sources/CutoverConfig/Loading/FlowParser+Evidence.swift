@@ -2,7 +2,7 @@ import CutoverCore
 import Yams
 
 enum CompareParsing {
-    static let keys = ["reverse_shadow", "fields", "groups", "ignore", "units", "calibrate"]
+    static let keys = ["reverse_shadow", "fields", "groups", "ignore", "units", "calibrate", "shadow_sample"]
     static let fieldKeys = [
         "legacy", "new", "type", "tolerance", "relative_tolerance", "map", "trim", "ignore_case", "unit",
     ]
@@ -59,9 +59,11 @@ extension FlowParser {
             }
             calibrate = CalibrationSpec(operations: operations, sample: spec.double("sample", range: 0...1) ?? 0.1)
         }
-        return CompareSpec(
+        var spec = CompareSpec(
             reverseShadow: reader.bool("reverse_shadow") ?? false, fields: fields, groups: groups,
             ignore: reader.stringList("ignore"), units: units, calibrate: calibrate)
+        spec.shadowSample = reader.double("shadow_sample", range: 0...1) ?? 1
+        return spec
     }
 
     /// `name: { legacy, new, type, tolerance, relative_tolerance, map, trim, ignore_case, unit }` entries.

@@ -5,7 +5,7 @@ import Yams
 enum NewSideParsing {
     static let keys = [
         "method", "url", "auth", "idempotency_key", "body", "timeout_ms", "batch_size", "response_template",
-        "response_map", "fallback", "circuit_breaker",
+        "response_map", "fallback", "circuit_breaker", "rate_limit",
     ]
     static let methods = ["POST", "PUT", "PATCH", "GET", "DELETE"]
 }
@@ -76,6 +76,17 @@ extension FlowParser {
         )
         definition.circuitFailures = circuitFailures
         definition.circuitOpenSeconds = circuitOpenSeconds
+        if let limit = reader.mapping("rate_limit", allowed: ["per_second", "burst"]) {
+            let perSecond = limit.double("per_second", range: 0.001...1_000_000)
+            if perSecond == nil {
+                sink.error(
+                    "new.rate_limit needs per_second", at: limit.mark, hint: "e.g. { per_second: 50, burst: 100 }")
+            }
+            if let perSecond {
+                definition.rateLimit = NewSideDefinition.RateLimit(
+                    perSecond: perSecond, burst: limit.double("burst", range: 1...1_000_000) ?? max(1, perSecond))
+            }
+        }
         return definition
     }
 

@@ -80,6 +80,8 @@ public struct CompareSpec: Sendable, Hashable, Codable {
     public var units: [String: UnitConversion]
     /// Noise calibration: which read-only operations may be sent to legacy a second time, and how often.
     public var calibrate: CalibrationSpec?
+    /// The share of shadow exchanges whose new side is called (0 … 1); the rest are `not_compared`.
+    public var shadowSample: Double = 1
 
     public init(
         reverseShadow: Bool = false, fields: [CompareField] = [], groups: [CompareGroup] = [], ignore: [String] = [],

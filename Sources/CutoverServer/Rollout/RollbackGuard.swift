@@ -9,8 +9,8 @@ import ServiceLifecycle
 /// it judges the latest new-side outcomes in the audit store — every instance's, not only its own — and rolls the
 /// flow back to legacy on a breach.
 ///
-/// It looks whenever this instance writes a verdict (so a breach is caught within a few exchanges of crossing the
-/// line) and every `interval` besides (so it also sees other instances' traffic). The rollback is a
+/// It looks whenever this instance writes a verdict, at most every `minimumGap` (so a breach is caught within a few
+/// exchanges of crossing the line without a query per exchange at high traffic), and every `interval` besides (so it also sees other instances' traffic). The rollback is a
 /// compare-and-set on the flow's version in one transaction with the finding: when several instances see the same
 /// breach, one acts and the others find the version moved. In dry-run it records a finding instead, at most one per
 /// flow per cool-down.
@@ -20,6 +20,8 @@ final class RollbackGuard: Service, Sendable {
     let store: GuardStore
     let metrics: CutoverMetrics
     let interval: Duration
+    /// The least time between two looks, however busy the flows are: a look is one query per guarded flow.
+    let minimumGap: Duration
     let startWhen: @Sendable () async -> Void
     let logger: Logger
     private let looks: AsyncStream<Void>
@@ -27,8 +29,10 @@ final class RollbackGuard: Service, Sendable {
 
     init(
         policies: [String: AutoRollbackPolicy], watcher: FlowStateWatcher, store: GuardStore, metrics: CutoverMetrics,
-        interval: Duration = .seconds(1), startWhen: @escaping @Sendable () async -> Void, logger: Logger
+        interval: Duration = .seconds(1), minimumGap: Duration = .milliseconds(100),
+        startWhen: @escaping @Sendable () async -> Void, logger: Logger
     ) {
+        self.minimumGap = minimumGap
         self.policies = policies
         self.watcher = watcher
         self.store = store
@@ -55,7 +59,11 @@ final class RollbackGuard: Service, Sendable {
                 group.addTask { [interval, lookContinuation] in
                     while (try? await Task.sleep(for: interval)) != nil { lookContinuation.yield() }
                 }
-                for await _ in looks { await lookAtAll() }
+                for await _ in looks {
+                    await lookAtAll()
+                    // Nudges arriving meanwhile are taken together by the next look.
+                    try? await Task.sleep(for: minimumGap)
+                }
                 group.cancelAll()
             }
         } onGracefulShutdown: {

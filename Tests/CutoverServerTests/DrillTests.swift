@@ -1,0 +1,156 @@
+import CutoverAdapters
+import CutoverCore
+import CutoverServer
+import CutoverSimulators
+import CutoverStore
+import CutoverTesting
+import Foundation
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// Fault drills: the outages a cutover weekend must survive, against real processes and a real PostgreSQL.
+@Suite("Drills", .serialized, .timeLimit(.minutes(5)))
+struct DrillTests {
+    static let flow = "purchase-order-create"
+
+    /// What callers were told: correlation id → HTTP status (nil: no answer at all).
+    final class Answers: Sendable {
+        let byID = Mutex<[String: Int?]>([:])
+        func record(_ id: String, _ status: Int?) { byID.withLock { $0[id] = status } }
+        var acknowledged: [String] { byID.withLock { $0.filter { $0.value == 200 }.map(\.key) } }
+        var count: Int { byID.withLock { $0.count } }
+        var statuses: [Int?] { byID.withLock { Array($0.values) } }
+    }
+
+    /// `workers` callers sending orders to `url` until `stop` says so; ids `PREFIX-worker-n`.
+    static func traffic(
+        to url: String, prefix: String, workers: Int, answers: Answers, stop: Counter
+    ) async {
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var index = 0
+                    while stop.current == 0 {
+                        let id = "\(prefix)-\(worker)-\(index)"
+                        let answer = await soapCall(
+                            url, purchaseOrderEnvelope(requestID: id, supplier: "SUP-100\(worker % 9 + 1)"),
+                            headers: ["X-Correlation-ID": id])
+                        answers.record(id, answer?.status)
+                        index += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// How many times each correlation id is stored.
+    static func stored(_ client: PostgresClient, prefix: String) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for try await (id, count) in try await client.query(
+            """
+            SELECT correlation_id, count(*)::int FROM cutover.exchanges
+            WHERE correlation_id LIKE \(prefix + "-%") GROUP BY 1
+            """, logger: TestPostgres.logger
+        ).decode((String, Int).self) {
+            counts[id] = count
+        }
+        return counts
+    }
+
+    @Test("PostgreSQL stopped for 30 s under steady SOAP traffic: every call answered, every exchange stored once")
+    func postgresOutage() async throws {
+        try await TestGate.heavy.run {
+            let directory = TemporaryDirectory("drill")
+            let cluster = try EmbeddedPostgres(root: directory.file("pg"), logger: TestPostgres.logger)
+            let url = try cluster.start().url
+            defer { cluster.stop() }
+            // The legacy service keeps its orders in memory: only Cutover's audit store goes away.
+            try await withSimulators(database: nil) { simulators in
+                let flows = try shippedAdapters(environment: simulators.adapterEnvironment)
+                try await withCutoverServer(flows: flows, database: url, home: directory.file("home")) { server in
+                    try await TestPostgres.withClient(url) { client in
+                        try await FlowStateStore(client: client, logger: TestPostgres.logger).change(
+                            Self.flow, to: ModeSetting(mode: .shadow), actor: "drill", reason: "drill")
+                    }
+                    #expect(
+                        try await poll(for: .seconds(20)) {
+                            server.modes.setting(of: Self.flow) == ModeSetting(mode: .shadow)
+                        })
+                    let answers = Answers()
+                    let stop = Counter()
+                    let facade = "http://127.0.0.1:\(server.port)/PurchaseOrderService"
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            await Self.traffic(to: facade, prefix: "PGDOWN", workers: 4, answers: answers, stop: stop)
+                        }
+                        #expect(try await poll(for: .seconds(60)) { answers.count >= 100 })
+                        cluster.stop()
+                        let stoppedAt = ContinuousClock.now
+                        let atStop = answers.count
+                        // The drill's outage: thirty seconds without PostgreSQL, traffic going on.
+                        try await Task.sleep(until: stoppedAt + .seconds(30))
+                        #expect(answers.count > atStop + 50, "calls kept being answered during the outage")
+                        _ = try cluster.start()
+                        let atRestart = answers.count
+                        #expect(try await poll(for: .seconds(60)) { answers.count >= atRestart + 100 })
+                        stop.set(1)
+                        try await group.waitForAll()
+                    }
+                    await server.offPath.waitUntilIdle()
+                    #expect(answers.statuses.allSatisfy { $0 == 200 }, "every call was answered with the legacy answer")
+                    let acknowledged = Set(answers.acknowledged)
+                    try await TestPostgres.withClient(url) { client in
+                        #expect(
+                            try await poll(every: .milliseconds(200), for: .seconds(90)) {
+                                try await Self.stored(client, prefix: "PGDOWN").count == acknowledged.count
+                            }, "the spool drained into PostgreSQL")
+                        let stored = try await Self.stored(client, prefix: "PGDOWN")
+                        #expect(Set(stored.keys) == acknowledged)
+                        #expect(stored.values.allSatisfy { $0 == 1 }, "each exchange stored exactly once")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("cutover serve SIGKILLed under traffic, then restarted: every acknowledged exchange is in the audit store")
+    func serveKilled() async throws {
+        try await TestGate.heavy.run {
+            let database = try await TestPostgres.makeDatabase("drillkill")
+            let home = TemporaryDirectory("home")
+            try await withSimulators(database: database) { simulators in
+                let first = try await ServeProcess.start(
+                    database: database, home: home, environment: simulators.adapterEnvironment)
+                let answers = Answers()
+                let stop = Counter()
+                let facade = first.base + "/PurchaseOrderService"
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        await Self.traffic(to: facade, prefix: "KILL", workers: 8, answers: answers, stop: stop)
+                    }
+                    #expect(try await poll(for: .seconds(60)) { answers.count >= 200 })
+                    first.process.signal(SIGKILL)
+                    _ = try await first.process.wait(timeout: .seconds(30))
+                    stop.set(1)
+                    try await group.waitForAll()
+                }
+                let acknowledged = Set(answers.acknowledged)
+                #expect(acknowledged.count >= 200)
+                // A new instance on the same home drains anything spooled; nothing acknowledged may be missing.
+                let second = try await ServeProcess.start(
+                    database: database, home: home, environment: simulators.adapterEnvironment)
+                try await TestPostgres.withClient(database) { client in
+                    #expect(
+                        try await poll(every: .milliseconds(200), for: .seconds(60)) {
+                            let stored = try await Self.stored(client, prefix: "KILL")
+                            return acknowledged.isSubset(of: Set(stored.keys))
+                        }, "every acknowledged exchange is stored")
+                    let stored = try await Self.stored(client, prefix: "KILL")
+                    #expect(stored.values.allSatisfy { $0 == 1 }, "and none twice")
+                }
+                #expect(try await second.stop() == 0)
+            }
+        }
+    }
+}

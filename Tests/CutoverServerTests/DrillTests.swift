@@ -1,5 +1,6 @@
 import CutoverAdapters
 import CutoverCore
+import CutoverHTTP
 import CutoverServer
 import CutoverSimulators
 import CutoverStore
@@ -151,6 +152,87 @@ struct DrillTests {
                 }
                 #expect(try await second.stop() == 0)
             }
+        }
+    }
+}
+
+@Suite("Drill: a misbehaving ERP", .timeLimit(.minutes(5)))
+struct ERPDrillTests {
+    static let flow = FacadeFixture.flow
+
+    @Test(
+        "5xx, 429 and timeouts: retries happen, the breaker opens, work goes to dead letters, a replay completes the ERP without duplicates"
+    )
+    func misbehavingERP() async throws {
+        try await FacadeFixture.run(configure: { flow in
+            flow.new?.fallback = .deadLetter
+            flow.new?.timeoutMilliseconds = 300
+            flow.new?.circuitFailures = 3
+            flow.new?.circuitOpenSeconds = 2
+            flow.rollout.autoRollback = nil
+        }) { fixture in
+            try await fixture.setMode(ModeSetting(mode: .new))
+            var sent: [String] = []
+            var answeredByERP: [String] = []
+            func call(_ id: String) async throws {
+                sent.append(id)
+                let answer = try await fixture.call(purchaseOrderEnvelope(requestID: id))
+                if answer.status == 200 { answeredByERP.append(id) }
+            }
+
+            // Flaky: half the requests fail with 503 and a third are throttled; retries carry most through.
+            var flaky = ERPSimulatorKnobs()
+            flaky.failRate = 0.5
+            flaky.throttleRate = 0.3
+            flaky.retryAfterSeconds = 0
+            await fixture.simulators.erp.setKnobs(flaky)
+            for index in 0..<12 { try await call("ERP-FLAKY-\(index)") }
+            let stats = await fixture.simulators.erp.stats
+            #expect(stats.injectedFailures > 0 && stats.throttled > 0)
+            #expect(answeredByERP.count >= 6, "retries carried most calls through (\(answeredByERP.count) of 12)")
+
+            // Slow: every answer takes longer than the flow's 300 ms timeout; the breaker opens after 3.
+            var slow = ERPSimulatorKnobs()
+            slow.latencyMs = 600
+            await fixture.simulators.erp.setKnobs(slow)
+            for index in 0..<6 { try await call("ERP-SLOW-\(index)") }
+            let metrics = try #require(await httpGet("http://127.0.0.1:\(fixture.server.port)/metrics")).body
+            #expect(metrics.contains(#"state="open"} 1"#), "the circuit opened")
+
+            // Down hard: the circuit stays open and calls fail fast into dead letters.
+            var down = ERPSimulatorKnobs()
+            down.failRate = 1
+            await fixture.simulators.erp.setKnobs(down)
+            for index in 0..<4 { try await call("ERP-DOWN-\(index)") }
+
+            let store = DeadLetterStore(client: fixture.client, logger: TestPostgres.logger)
+            let pending = try await store.pending(flow: Self.flow)
+            let lost = Set(sent).subtracting(answeredByERP)
+            #expect(Set(pending.compactMap(\.record.idempotencyKey)) == lost, "every unanswered call is a dead letter")
+            #expect(pending.contains { $0.record.error.contains("circuit_open") })
+            #expect(pending.contains { $0.record.error.contains("timeout") })
+
+            // The ERP recovers; the replay brings it to the right state: every order once.
+            await fixture.simulators.erp.setKnobs(ERPSimulatorKnobs())
+            let definition = try shippedAdapters(environment: fixture.simulators.adapterEnvironment)
+                .first { $0.flow == Self.flow }
+            let credentials = try #require(definition?.new?.auth)
+            let erp = ERPClient(
+                httpClient: .shared,
+                tokens: TokenProvider(credentials: credentials, httpClient: .shared, logger: TestPostgres.logger),
+                logger: TestPostgres.logger)
+            let replay = DeadLetterReplay(
+                store: store, audit: DirectAuditWrite(client: fixture.client, logger: TestPostgres.logger), erp: erp,
+                timeout: .seconds(10), actor: "drill")
+            let summary = try await replay.replay(pending)
+            #expect(summary.delivered == pending.count && summary.failed == 0)
+            // A timed-out call may have been created by the slow ERP after all; its idempotency key makes the
+            // replay return that order instead of a second one.
+            let numbers = await fixture.simulators.erp.entities("purchaseOrders").compactMap {
+                $0.value(at: "/number")?.scalarText
+            }
+            #expect(numbers.sorted() == sent.sorted(), "every order exactly once")
+            #expect(try await store.pending(flow: Self.flow).isEmpty)
         }
     }
 }

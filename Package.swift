@@ -129,6 +129,9 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "OTel", package: "swift-otel"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 tracing,
                 crypto,
                 hummingbird,
@@ -210,6 +213,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 tracing,
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 serviceLifecycle,
             ],
             swiftSettings: swiftSettings

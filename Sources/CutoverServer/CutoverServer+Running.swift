@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 
 extension CutoverServer {
@@ -28,7 +29,8 @@ extension CutoverServer {
             }
             let outcome: Result<T, any Error>
             do {
-                guard try await Self.waitUntilReady(port: running.port, within: deadline) else { throw NotReady() }
+                guard try await Self.waitUntilReady(port: running.port, tls: configuration.tls != nil, within: deadline)
+                else { throw NotReady() }
                 outcome = .success(try await body(running))
             } catch {
                 outcome = .failure(error)
@@ -39,14 +41,22 @@ extension CutoverServer {
         }
     }
 
-    /// Polls `GET /ready` until it answers 200 or the deadline passes.
-    static func waitUntilReady(port: Int, within deadline: Duration) async throws -> Bool {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    /// Polls `GET /ready` on this process's own loopback listener until it answers 200 or the deadline passes. Over
+    /// TLS the certificate is not verified: this asks whether our own listener is ready, not who it is.
+    static func waitUntilReady(port: Int, tls: Bool, within deadline: Duration) async throws -> Bool {
+        var configuration = HTTPClient.Configuration()
+        if tls {
+            var settings = TLSConfiguration.makeClientConfiguration()
+            settings.certificateVerification = .none
+            configuration.tlsConfiguration = settings
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let scheme = tls ? "https" : "http"
         let end = ContinuousClock.now + deadline
         var ready = false
         while !ready, ContinuousClock.now < end, !Task.isCancelled {
             let response = try? await client.execute(
-                HTTPClientRequest(url: "http://127.0.0.1:\(port)/ready"), timeout: .seconds(2))
+                HTTPClientRequest(url: "\(scheme)://127.0.0.1:\(port)/ready"), timeout: .seconds(2))
             ready = response?.status == .ok
             if !ready { try? await Task.sleep(for: .milliseconds(50)) }
         }

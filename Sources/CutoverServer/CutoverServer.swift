@@ -6,7 +6,10 @@ import CutoverHTTP
 import CutoverStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import OTel
 import PostgresNIO
 import ServiceLifecycle
@@ -37,6 +40,9 @@ public struct CutoverServer: Sendable {
         public var tracing: ExchangeTracing?
         /// Export spans over OTLP (the CLI sets it when `OTEL_EXPORTER_OTLP_ENDPOINT` is set).
         public var exportTraces = false
+        /// Serve HTTPS with this certificate chain and key (PEM files); plain HTTP when nil. The SOAP facades, the
+        /// admin API and the dashboard share the one listener.
+        public var tls: TLSFiles?
         /// This instance's name, recorded as who applied a scheduled change.
         public var instanceName: String =
             "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
@@ -150,6 +156,7 @@ public struct CutoverServer: Sendable {
         let groupBox = GroupBox()
         let app = Application(
             router: router,
+            server: try serverBuilder(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "cutover"),
             onServerRunning: { [logger, configuration] channel in
@@ -178,6 +185,18 @@ public struct CutoverServer: Sendable {
                 logger: logger))
         groupBox.group = group
         try await group.run()
+    }
+
+    /// HTTP/1.1, over TLS when certificate files are configured.
+    func serverBuilder() throws -> HTTPServerBuilder {
+        guard let tls = configuration.tls else { return .http1() }
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map {
+            NIOSSLCertificateSource.certificate($0)
+        }
+        let key = try NIOSSLPrivateKey(file: tls.keyPath, format: .pem)
+        var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        settings.minimumTLSVersion = .tlsv12
+        return try .tls(.http1(), tlsConfiguration: settings)
     }
 
     /// The configured tracing, or OTLP export through swift-otel, or none; with the service that exports.
@@ -225,5 +244,16 @@ private final class GroupBox: Sendable {
     var group: ServiceGroup? {
         get { stored.withLock { $0 } }
         set { stored.withLock { $0 = newValue } }
+    }
+}
+
+/// PEM files for the listener's TLS.
+public struct TLSFiles: Sendable, Hashable {
+    public var certificatePath: String
+    public var keyPath: String
+
+    public init(certificatePath: String, keyPath: String) {
+        self.certificatePath = certificatePath
+        self.keyPath = keyPath
     }
 }

@@ -18,6 +18,9 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var sslMode: SSLMode
+    /// `sslrootcert`: a PEM file of the certificate authorities `verify-ca` and `verify-full` trust, as libpq reads
+    /// it; the system's roots when nil.
+    public var sslRootCertificate: String?
 
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -52,6 +55,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
                     "sslmode '\(mode)' is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self.sslMode = sslMode
+        self.sslRootCertificate = components.queryItems?.first { $0.name == "sslrootcert" }?.value
     }
 
     /// The URL with the password replaced by `***`.
@@ -69,7 +73,9 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         components.host = host
         components.port = port
         components.path = "/" + database
-        components.queryItems = [URLQueryItem(name: "sslmode", value: sslMode.rawValue)]
+        components.queryItems =
+            [URLQueryItem(name: "sslmode", value: sslMode.rawValue)]
+            + (sslRootCertificate.map { [URLQueryItem(name: "sslrootcert", value: $0)] } ?? [])
         return components.string ?? description
     }
 
@@ -123,6 +129,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         var tls = TLSConfiguration.makeClientConfiguration()
         if !verify { tls.certificateVerification = .none }
         if sslMode == .verifyCA { tls.certificateVerification = .noHostnameVerification }
+        if verify, let sslRootCertificate { tls.trustRoots = .file(sslRootCertificate) }
         return tls
     }
 }

@@ -18,6 +18,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT.")
     var listen = "127.0.0.1:8080"
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (also CUTOVER_TLS_CERT).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert (also CUTOVER_TLS_KEY).")
+    var tlsKey: String?
+
     func validate() throws {
         guard Self.split(listen) != nil else {
             throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080")
@@ -41,6 +47,17 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, database: url, home: context.home, flows: flows,
             redactionKey: try context.redactionKey())
         configuration.exportTraces = context.exportsTraces
+        let certificate = tlsCertificate ?? context.environment["CUTOVER_TLS_CERT"]
+        let key = tlsKey ?? context.environment["CUTOVER_TLS_KEY"]
+        switch (certificate, key) {
+        case (let certificate?, let key?):
+            configuration.tls = TLSFiles(certificatePath: certificate, keyPath: key)
+        case (nil, nil):
+            break
+        default:
+            printError("error: TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
+            throw CLIExit.invalidConfiguration
+        }
         let server = CutoverServer(configuration: configuration, logger: context.logger)
         try await server.run()
     }

@@ -59,10 +59,13 @@ public final class CutoverMetrics: Sendable {
             guard let latency = call.latencySeconds,
                 let flow = flows[call.exchangeID] ?? pending.withLock({ $0[call.exchangeID]?.flow })
             else { continue }
-            Timer(
-                label: "cutover_side_latency_seconds", dimensions: [("flow", flow), ("side", call.side.rawValue)],
-                factory: factory
-            ).recordNanoseconds(Int64(latency * 1e9))
+            let key = HandleKey(labels: [flow, call.side.rawValue])
+            let timer = handle(key, in: timers) {
+                Timer(
+                    label: "cutover_side_latency_seconds", dimensions: [("flow", flow), ("side", call.side.rawValue)],
+                    factory: factory)
+            }
+            timer.recordNanoseconds(Int64(latency * 1e9))
         }
         for case .comparison(let comparison) in records where comparison.replayOf == nil {
             let labels = pending.withLock { $0.removeValue(forKey: comparison.exchangeID) }
@@ -73,11 +76,35 @@ public final class CutoverMetrics: Sendable {
     }
 
     private func countExchange(flow: String, mode: String, servedBy: String, verdict: String) {
-        Counter(
-            label: "cutover_exchanges_total",
-            dimensions: [("flow", flow), ("mode", mode), ("served_by", servedBy), ("verdict", verdict)],
-            factory: factory
-        ).increment()
+        let key = HandleKey(labels: [flow, mode, servedBy, verdict])
+        handle(key, in: exchangeCounters) {
+            Counter(
+                label: "cutover_exchanges_total",
+                dimensions: [("flow", flow), ("mode", mode), ("served_by", servedBy), ("verdict", verdict)],
+                factory: factory)
+        }.increment()
+    }
+
+    /// The label values a per-exchange series is kept under.
+    private struct HandleKey: Hashable {
+        var labels: [String]
+    }
+
+    /// The per-exchange series' handles, made once per label set: building one goes through the registry's lock
+    /// and the label checks, which the exchange path need not pay every time.
+    private let exchangeCounters = Mutex<[HandleKey: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[HandleKey: CoreMetrics.Timer]>([:])
+
+    private func handle<Handle: AnyObject & Sendable>(
+        _ key: HandleKey, in cache: borrowing Mutex<[HandleKey: Handle]>, make: () -> Handle
+    ) -> Handle {
+        if let found = cache.withLock({ $0[key] }) { return found }
+        let made = make()
+        return cache.withLock { cache in
+            if let found = cache[key] { return found }
+            cache[key] = made
+            return made
+        }
     }
 
     /// A rollback this instance made: `auto` by the guard, `manual` through the admin API or dashboard.

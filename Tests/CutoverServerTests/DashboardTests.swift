@@ -174,6 +174,21 @@ struct DashboardTests {
                 try await FlowStateStore(client: fixture.client, logger: TestPostgres.logger).state(Self.flow)?.setting
                     == .legacy)
 
+            // The mode form on the flow's page: a refused move comes back with the reason, an allowed one is made.
+            let mode = "/flows/\(Self.flow)/mode"
+            let skipped = try await browser.send(
+                .POST, mode, cookie: session,
+                form: ["mode": "new", "reason": "too soon", "csrf": csrf, "back": "flow"])
+            #expect(skipped.status == 303)
+            #expect(skipped.headers["location"]?.hasPrefix("/flows/\(Self.flow)?problem=") == true)
+            let canary = try await browser.send(
+                .POST, mode, cookie: session,
+                form: ["mode": "shadow", "reason": "parallel run again", "csrf": csrf, "back": "flow"])
+            #expect(canary.headers["location"]?.hasPrefix("/flows/\(Self.flow)?message=") == true)
+            let latest = try await FlowStateStore(client: fixture.client, logger: TestPostgres.logger)
+                .history(Self.flow, limit: 1).first
+            #expect(latest?.to == ModeSetting(mode: .shadow) && latest?.actor == "olga")
+
             // Revoking the token ends its sessions at once.
             _ = try await tokens.revoke(name: "olga", actor: "test")
             #expect(try await browser.send(.GET, "/", cookie: session).body.contains(#"id="login""#))

@@ -153,6 +153,7 @@ let package = Package(
             name: "CutoverTesting",
             dependencies: [
                 "CutoverCore", "CutoverStore", "CutoverSimulators", "CutoverServer", "CutoverConfig", "CutoverAdapters",
+                "CutoverHTTP",
                 serviceLifecycle,
                 postgresNIO,
                 logging,

@@ -1,5 +1,6 @@
 import CutoverConfig
 import CutoverCore
+import CutoverHTTP
 import CutoverServer
 import CutoverSimulators
 import CutoverStore
@@ -98,6 +99,18 @@ public struct FacadeFixture: Sendable {
                 mode: mode, servedBy: servedBy, routingKey: key, verdict: verdict, diff: diff, attributes: attributes)
         }
         return nil
+    }
+
+    /// An ERP client with the flow's own credentials, as `cutover replay` builds one.
+    public func erpClient() throws -> ERPClient {
+        let definition = try shippedAdapters(environment: simulators.adapterEnvironment).first { $0.flow == Self.flow }
+        guard let credentials = definition?.new?.auth else {
+            throw FixtureError(description: "the shipped adapter has no new.auth")
+        }
+        return ERPClient(
+            httpClient: .shared,
+            tokens: TokenProvider(credentials: credentials, httpClient: .shared, logger: TestPostgres.logger),
+            logger: TestPostgres.logger)
     }
 
     public func count(_ sql: String) async throws -> Int {

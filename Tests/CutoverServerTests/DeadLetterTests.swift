@@ -1,7 +1,6 @@
 import CutoverAdapters
 import CutoverConfig
 import CutoverCore
-import CutoverHTTP
 import CutoverServer
 import CutoverSimulators
 import CutoverStore
@@ -66,13 +65,7 @@ struct DeadLetterTests {
             #expect(again.stdout.contains("0 pending dead letters"))
 
             // Replaying what was already delivered (two operators at once): the ERP keeps one of each.
-            let definition = try shippedAdapters(environment: fixture.simulators.adapterEnvironment)
-                .first { $0.flow == Self.flow }
-            let credentials = try #require(definition?.new?.auth)
-            let erp = ERPClient(
-                httpClient: .shared,
-                tokens: TokenProvider(credentials: credentials, httpClient: .shared, logger: TestPostgres.logger),
-                logger: TestPostgres.logger)
+            let erp = try fixture.erpClient()
             let summary = try await DeadLetterReplay(
                 store: store, audit: DirectAuditWrite(client: fixture.client, logger: TestPostgres.logger), erp: erp,
                 timeout: .seconds(10), actor: "test"

@@ -1,6 +1,5 @@
 import CutoverAdapters
 import CutoverCore
-import CutoverHTTP
 import CutoverServer
 import CutoverSimulators
 import CutoverStore
@@ -214,13 +213,7 @@ struct ERPDrillTests {
 
             // The ERP recovers; the replay brings it to the right state: every order once.
             await fixture.simulators.erp.setKnobs(ERPSimulatorKnobs())
-            let definition = try shippedAdapters(environment: fixture.simulators.adapterEnvironment)
-                .first { $0.flow == Self.flow }
-            let credentials = try #require(definition?.new?.auth)
-            let erp = ERPClient(
-                httpClient: .shared,
-                tokens: TokenProvider(credentials: credentials, httpClient: .shared, logger: TestPostgres.logger),
-                logger: TestPostgres.logger)
+            let erp = try fixture.erpClient()
             let replay = DeadLetterReplay(
                 store: store, audit: DirectAuditWrite(client: fixture.client, logger: TestPostgres.logger), erp: erp,
                 timeout: .seconds(10), actor: "drill")

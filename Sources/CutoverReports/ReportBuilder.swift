@@ -106,7 +106,7 @@ public struct ReportBuilder: Sendable {
             JOIN cutover.exchanges e ON e.id = c.exchange_id AND e.started_at = c.exchange_started_at
             CROSS JOIN LATERAL jsonb_array_elements(c.diff) d
             WHERE c.flow = \(flow) AND c.exchange_started_at >= \(since) AND c.exchange_started_at < \(until)
-              AND c.verdict = 'mismatch'
+              AND c.verdict = 'mismatch' AND e.kind IN \(unescaped: AuditQueries.trafficKinds)
             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT \(limit)
             """, logger: logger
         ).decode((String, Int, [String]).self) {

@@ -1,4 +1,5 @@
 import CutoverCore
+import CutoverStore
 import Foundation
 import Logging
 import PostgresNIO
@@ -111,7 +112,7 @@ public struct ReportCSV: Sendable {
             JOIN cutover.exchanges e ON e.id = c.exchange_id AND e.started_at = c.exchange_started_at
             CROSS JOIN LATERAL jsonb_array_elements(c.diff) d
             WHERE c.flow = \(flow) AND c.exchange_started_at >= \(since) AND c.exchange_started_at < \(until)
-              AND c.verdict = 'mismatch'
+              AND c.verdict = 'mismatch' AND e.kind IN \(unescaped: AuditQueries.trafficKinds)
             ORDER BY c.compared_at, e.correlation_id
             """, logger: logger)
         for try await (correlationID, comparedAt, field, legacy, new, rule) in rows.decode(

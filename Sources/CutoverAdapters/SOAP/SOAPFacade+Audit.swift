@@ -68,21 +68,12 @@ extension SOAPFacade {
             }, comparedAt: Date())
     }
 
-    /// A legacy answer as a document, parsed with the same hardening as a request but a larger size limit.
     func legacyDocument(_ outcome: LegacyOutcome) -> XMLDocument? {
-        guard outcome.succeeded else { return nil }
-        return try? XMLDocument.parse(outcome.body, limits: XMLLimits(maxBytes: 16 << 20, maxDepth: 256))
+        outcome.succeeded ? flow.legacyDocument(outcome.body) : nil
     }
 
-    /// Both sides' results, compared with the flow's rules. A side that failed decides the verdict first.
     func compare(legacy: LegacyOutcome, new: NewOutcome) -> FieldComparator.Outcome {
-        guard let document = legacyDocument(legacy) else {
-            return FieldComparator.Outcome(verdict: .legacyError, diff: [])
-        }
-        guard new.succeeded, let reply = new.reply else { return FieldComparator.Outcome(verdict: .newError, diff: []) }
-        return FieldComparator.compare(
-            flow.definition.compare, legacy: XMLMappingSource(document: document, namespaces: flow.namespaces),
-            new: JSONMappingSource(reply))
+        flow.compare(legacy: legacy.succeeded ? legacy.body : nil, new: new)
     }
 
     /// On the caller's path: true once the records are durable.

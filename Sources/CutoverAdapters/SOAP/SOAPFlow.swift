@@ -39,3 +39,22 @@ public struct SOAPFlow: Sendable {
         }
     }
 }
+
+extension SOAPFlow {
+    /// A legacy answer as a document, parsed with the same hardening as a request but a larger size limit.
+    func legacyDocument(_ body: [UInt8]) -> XMLDocument? {
+        try? XMLDocument.parse(body, limits: XMLLimits(maxBytes: 16 << 20, maxDepth: 256))
+    }
+
+    /// Both sides' results, compared with the flow's rules; `legacy` is nil when the legacy side failed. A side that
+    /// failed decides the verdict first.
+    func compare(legacy: [UInt8]?, new: NewOutcome) -> FieldComparator.Outcome {
+        guard let legacy, let document = legacyDocument(legacy) else {
+            return FieldComparator.Outcome(verdict: .legacyError, diff: [])
+        }
+        guard new.succeeded, let reply = new.reply else { return FieldComparator.Outcome(verdict: .newError, diff: []) }
+        return FieldComparator.compare(
+            definition.compare, legacy: XMLMappingSource(document: document, namespaces: namespaces),
+            new: JSONMappingSource(reply))
+    }
+}

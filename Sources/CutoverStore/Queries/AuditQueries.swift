@@ -148,6 +148,51 @@ public struct AuditQueries: Sendable {
         return found
     }
 
+    /// A recorded call with what legacy was asked and answered, for a replay to the new side.
+    public struct Recorded: Sendable, Hashable {
+        public var exchangeID: UUID
+        public var startedAt: Date
+        public var correlationID: String
+        /// The caller's request as stored (redacted).
+        public var legacyRequest: String
+        /// Legacy's answer as stored (redacted), when it answered 200.
+        public var legacyResponse: String?
+        public var verdict: String?
+        /// The latest comparison's id, which a replay's comparison re-does.
+        public var comparisonID: UUID?
+    }
+
+    /// `flow`'s recorded calls matching `criteria` that reached legacy, oldest first.
+    public func recordedCalls(_ criteria: SearchCriteria) async throws -> [Recorded] {
+        let rows = try await client.query(
+            """
+            SELECT e.id, e.started_at, e.correlation_id, s.request,
+                   CASE WHEN s.status = 200 THEN s.response END, coalesce(c.verdict, e.verdict), c.id
+            FROM cutover.exchanges e
+            JOIN cutover.side_calls s
+              ON s.exchange_id = e.id AND s.exchange_started_at = e.started_at AND s.side = 'legacy' AND s.attempt = 1
+            LEFT JOIN LATERAL (
+                SELECT id, verdict FROM cutover.comparisons c
+                WHERE c.exchange_id = e.id AND c.exchange_started_at = e.started_at AND c.replay_of IS NULL
+                ORDER BY c.compared_at DESC LIMIT 1) c ON true
+            WHERE e.flow = \(criteria.flow) AND e.kind = 'call' AND e.started_at >= \(criteria.since)
+              AND s.request IS NOT NULL
+              AND (\(criteria.correlationID)::text IS NULL OR e.correlation_id = \(criteria.correlationID))
+              AND (\(criteria.verdict?.rawValue)::text IS NULL OR coalesce(c.verdict, e.verdict) = \(criteria.verdict?.rawValue))
+            ORDER BY e.started_at LIMIT \(criteria.limit)
+            """, logger: logger)
+        var found: [Recorded] = []
+        for try await (id, startedAt, correlationID, request, response, verdict, comparisonID) in rows.decode(
+            (UUID, Date, String, String, String?, String?, UUID?).self)
+        {
+            found.append(
+                Recorded(
+                    exchangeID: id, startedAt: startedAt, correlationID: correlationID, legacyRequest: request,
+                    legacyResponse: response, verdict: verdict, comparisonID: comparisonID))
+        }
+        return found
+    }
+
     /// The latest mismatches of `flow` since `since`, newest first.
     public func mismatches(flow: String, since: Date, limit: Int = 10) async throws -> [Mismatch] {
         let rows = try await client.query(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import CutoverAdapters
+import CutoverConfig
 import CutoverCore
 import CutoverHTTP
 import CutoverStore
@@ -10,25 +11,38 @@ import Foundation
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Send a flow's dead letters to the ERP again (idempotently), or list them with --dry-run.",
+        abstract: "Replay recorded legacy inputs to the new side (after a mapping fix), or a flow's dead letters.",
         discussion: """
-            Each dead letter goes out with its original idempotency key, so the ERP creates it once however often \
-            it is replayed. Every attempt is recorded; a delivered dead letter is never sent again. Bodies are \
-            stored redacted: a field listed under redact is replayed as its token.
+            Without --dead-letters: the flow's recorded calls (by --since, --verdict, --correlation-id) are mapped \
+            with the adapter as it is now, sent to the new side, and compared with the legacy answers recorded \
+            then; each replay is stored as an exchange of kind replay linked to its original, which is never \
+            changed. Requests go with their idempotency key plus :replay:RUN, so the ERP answers afresh — and \
+            creates records: refused while the flow is in canary or new (the new side is production) unless --force.
+
+            With --dead-letters: each dead letter goes out with its original idempotency key, so the ERP creates it \
+            once however often it is replayed; every attempt is recorded and a delivered one is never sent again.
+
+            Requests are stored redacted: a field listed under redact is replayed as its token.
             """
     )
 
     @Argument var flow: String
     @Flag(name: .customLong("dead-letters"), help: "Replay the flow's pending dead letters.") var deadLetters = false
     @Flag(help: "List what would be replayed; send nothing.") var dryRun = false
+    @Option(help: "Recorded calls back from now: 24h, 7d.") var since = "24h"
+    @Option(help: "Only calls with this verdict (mismatch, new_error, ...).") var verdict: String?
+    @Option(name: .customLong("correlation-id"), help: "Only this call.") var correlationID: String?
+    @Option(help: "At most this many calls (1 to 1000).") var limit = 1000
+    @Flag(help: "Replay even while the new side serves production (canary, new).") var force = false
     @Option(help: "Who: recorded with each attempt (default: the OS user).") var actor: String?
     @OptionGroup var config: ConfigOption
 
     func validate() throws {
-        guard deadLetters else {
+        if let verdict, Verdict(rawValue: verdict) == nil {
             throw ValidationError(
-                "only --dead-letters is built so far; replaying recorded legacy inputs after a mapping fix comes next")
+                "--verdict must be one of \(Verdict.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be from 1 to 1000") }
     }
 
     func run() async throws {
@@ -41,6 +55,9 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let flow = name
         let interactive = isatty(STDERR_FILENO) == 1
+        if !deadLetters {
+            return try await replayRecorded(definition, context: context)
+        }
         let httpClient = HTTPClient.cutover()
         let outcome: Result<Void, any Error>
         do {
@@ -79,6 +96,73 @@ struct ReplayCommand: AsyncParsableCommand {
                     "\(flow): \(summary.delivered) delivered, \(summary.failed) failed (kept for the next replay), "
                         + "\(summary.alreadyDelivered) already delivered by another replay")
                 if summary.failed > 0 { throw CLIExit.failure }
+            }
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try await httpClient.shutdown()
+        try outcome.get()
+    }
+}
+
+extension ReplayCommand {
+    /// Recorded legacy inputs to the new side, compared afresh.
+    func replayRecorded(_ definition: FlowDefinition, context: CLIContext) async throws {
+        let soap: SOAPFlow
+        do {
+            soap = try SOAPFlow(definition)
+        } catch {
+            printError(
+                "error: replaying recorded calls is built for soap flows; \(flow) is \(definition.kind.rawValue)")
+            throw CLIExit.failure
+        }
+        let criteria = AuditQueries.SearchCriteria(
+            flow: flow, correlationID: correlationID, verdict: verdict.flatMap(Verdict.init(rawValue:)),
+            since: try ReadinessCheck.since(since), limit: limit)
+        let (flow, dryRun, force) = (flow, dryRun, force)
+        let interactive = isatty(STDERR_FILENO) == 1
+        let httpClient = HTTPClient.cutover()
+        let outcome: Result<Void, any Error>
+        do {
+            try await context.withDatabase { client, _ in
+                let mode = try await FlowStateStore(client: client, logger: context.logger).state(flow)?.setting.mode
+                if let mode, mode == .canary || mode == .new, !force, !dryRun {
+                    printError(
+                        "error: \(flow) is in \(mode.rawValue): its new side serves production, and a replay creates "
+                            + "records there. Replay in shadow against a test company, or pass --force.")
+                    throw CLIExit.failure
+                }
+                let calls = try await AuditQueries(client: client, logger: context.logger).recordedCalls(criteria)
+                if dryRun || calls.isEmpty {
+                    print(
+                        TableFormat.render(
+                            header: ["STARTED", "CORRELATION ID", "VERDICT"],
+                            rows: calls.map { [TableFormat.time($0.startedAt), $0.correlationID, $0.verdict ?? "-"] }))
+                    print(
+                        "\(calls.count) recorded calls of \(flow) to replay\(dryRun ? " (dry run: nothing sent)" : "")")
+                    return
+                }
+                let erp = ERPClient(
+                    httpClient: httpClient,
+                    tokens: definition.new?.auth.map {
+                        TokenProvider(credentials: $0, httpClient: httpClient, logger: context.logger)
+                    }, logger: context.logger)
+                let summary = try await SOAPReplay(
+                    flow: soap, erp: erp, audit: DirectAuditWrite(client: client, logger: context.logger)
+                ).replay(calls) { done, total in
+                    if interactive { FileHandle.standardError.write(Data("\rreplayed \(done)/\(total)".utf8)) }
+                }
+                if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+                let verdicts = summary.verdicts.sorted { $0.key.rawValue < $1.key.rawValue }
+                    .map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
+                print("\(flow): \(summary.replayed) replayed: \(verdicts)")
+                for (change, count) in summary.changes.sorted(by: { $0.key < $1.key }) {
+                    print("  \(count) × \(change)")
+                }
+                for (reason, count) in summary.unmappable.sorted(by: { $0.key < $1.key }) {
+                    print("  \(count) could not be mapped: \(reason)")
+                }
             }
             outcome = .success(())
         } catch {

@@ -36,6 +36,9 @@ struct DeadLetterTests {
             let pending = try await store.pending(flow: Self.flow)
             #expect(pending.map { $0.record.idempotencyKey } == numbers)
             #expect(pending.allSatisfy { !$0.record.body.contains("MRN-0042") }, "stored redacted")
+            #expect(pending.allSatisfy { $0.record.input?.contains("<po:RequestId>DL-") == true }, "with its input")
+            #expect(pending.allSatisfy { $0.record.input?.contains("MRN-0042") == false }, "the input redacted too")
+            #expect(pending.allSatisfy { $0.record.attempts == 4 }, "the attempts the ERP client made")
             let metrics = try #require(await httpGet("http://127.0.0.1:\(fixture.server.port)/metrics")).body
             #expect(metrics.contains(#"cutover_dead_letters{flow="purchase-order-create"} 4"#))
 

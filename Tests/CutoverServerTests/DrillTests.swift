@@ -44,6 +44,15 @@ struct DrillTests {
         }
     }
 
+    /// One line of figures for docs/reliability.md.
+    static func report(_ drill: String, calls: Int, acknowledged: Int, stored: [String: Int], extra: String) {
+        let records = stored.values.reduce(0, +)
+        let duplicates = stored.values.reduce(0) { $0 + max(0, $1 - 1) }
+        print(
+            "DRILL \(drill): calls \(calls), acknowledged \(acknowledged), exchanges stored \(records), "
+                + "lost \(acknowledged - stored.count), duplicates \(duplicates); \(extra)")
+    }
+
     /// How many times each correlation id is stored.
     static func stored(_ client: PostgresClient, prefix: String) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
@@ -79,6 +88,7 @@ struct DrillTests {
                         })
                     let answers = Answers()
                     let stop = Counter()
+                    let duringOutage = Counter()
                     let facade = "http://127.0.0.1:\(server.port)/PurchaseOrderService"
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
@@ -93,6 +103,7 @@ struct DrillTests {
                         #expect(answers.count > atStop + 50, "calls kept being answered during the outage")
                         _ = try cluster.start()
                         let atRestart = answers.count
+                        duringOutage.set(atRestart - atStop)
                         #expect(try await poll(for: .seconds(60)) { answers.count >= atRestart + 100 })
                         stop.set(1)
                         try await group.waitForAll()
@@ -108,6 +119,9 @@ struct DrillTests {
                         let stored = try await Self.stored(client, prefix: "PGDOWN")
                         #expect(Set(stored.keys) == acknowledged)
                         #expect(stored.values.allSatisfy { $0 == 1 }, "each exchange stored exactly once")
+                        Self.report(
+                            "postgres-outage-30s", calls: answers.count, acknowledged: acknowledged.count,
+                            stored: stored, extra: "answered during the outage: \(duringOutage.current)")
                     }
                 }
             }
@@ -148,6 +162,10 @@ struct DrillTests {
                         }, "every acknowledged exchange is stored")
                     let stored = try await Self.stored(client, prefix: "KILL")
                     #expect(stored.values.allSatisfy { $0 == 1 }, "and none twice")
+                    Self.report(
+                        "serve-sigkill", calls: answers.count, acknowledged: acknowledged.count,
+                        stored: stored.filter { acknowledged.contains($0.key) },
+                        extra: "unacknowledged calls cut by the kill: \(answers.count - acknowledged.count)")
                 }
                 #expect(try await second.stop() == 0)
             }
@@ -225,6 +243,11 @@ struct ERPDrillTests {
                 $0.value(at: "/number")?.scalarText
             }
             #expect(numbers.sorted() == sent.sorted(), "every order exactly once")
+            print(
+                "DRILL erp-5xx-429-timeouts: calls \(sent.count), answered by the ERP \(answeredByERP.count), "
+                    + "dead letters \(pending.count), replay delivered \(summary.delivered), orders in the ERP "
+                    + "\(numbers.count), lost \(Set(sent).subtracting(numbers).count), duplicates "
+                    + "\(numbers.count - Set(numbers).count)")
             #expect(try await store.pending(flow: Self.flow).isEmpty)
         }
     }

@@ -201,6 +201,7 @@ public struct SOAPFacade: Sendable {
                         correlationID: exchange.record.correlationID, method: new.definition.method.uppercased(),
                         url: new.definition.url, idempotencyKey: call.idempotencyKey,
                         body: redactor.redact(call.body, secrets: exchange.secrets).text,
+                        input: exchange.auditedRequest,
                         error: redactor.scrubText(
                             outcome.error?.description ?? "unavailable", secrets: exchange.secrets),
                         attempts: outcome.error?.attempts ?? 1)))

@@ -126,14 +126,16 @@ public struct DeadLetterRecord: Sendable, Hashable, Codable {
     public var idempotencyKey: String?
     /// The request body (JSON text).
     public var body: String
+    /// The exchange's original input as received (a SOAP request, a record), redacted.
+    public var input: String?
     public var error: String
     public var attempts: Int
     public var createdAt: Date
 
     public init(
         id: UUID = .random(), flow: String, exchangeID: UUID, exchangeStartedAt: Date, correlationID: String,
-        method: String, url: String, idempotencyKey: String?, body: String, error: String, attempts: Int,
-        createdAt: Date = Date()
+        method: String, url: String, idempotencyKey: String?, body: String, input: String? = nil, error: String,
+        attempts: Int, createdAt: Date = Date()
     ) {
         self.id = id
         self.flow = flow
@@ -144,6 +146,7 @@ public struct DeadLetterRecord: Sendable, Hashable, Codable {
         self.url = url
         self.idempotencyKey = idempotencyKey
         self.body = body
+        self.input = input
         self.error = error
         self.attempts = attempts
         self.createdAt = createdAt

@@ -21,7 +21,7 @@ struct CopyTextEncoder {
 
     static let deadLetterColumns = [
         "id", "flow", "exchange_id", "exchange_started_at", "correlation_id", "method", "url", "idempotency_key",
-        "body", "error", "attempts", "created_at",
+        "body", "input", "error", "attempts", "created_at",
     ]
 
     /// One column's value, as both encoders need it: text (or NULL), a number (or NULL), or JSON for a jsonb column.
@@ -68,7 +68,8 @@ struct CopyTextEncoder {
         [
             .text(record.id.uuidString), .text(record.flow), .text(record.exchangeID.uuidString),
             .text(timestamp(record.exchangeStartedAt)), .text(record.correlationID), .text(record.method),
-            .text(record.url), .text(record.idempotencyKey), .text(record.body), .text(record.error),
+            .text(record.url), .text(record.idempotencyKey), .text(record.body), .text(record.input),
+            .text(record.error),
             .number(String(record.attempts)), .text(timestamp(record.createdAt)),
         ]
     }

@@ -1,5 +1,5 @@
 -- Dead letters: work meant for the new side that it could not take and that no fallback served, with the ERP
--- request as it would have gone out. Written by the audit writer with the exchange (so spooled with it when
+-- request as it would have gone out and the exchange's original input (both redacted). Written by the audit writer with the exchange (so spooled with it when
 -- PostgreSQL is away). Append-only; each replay attempt is a row of its own, and a dead letter is settled once a
 -- replay delivered it.
 CREATE TABLE cutover.dead_letters (
@@ -12,6 +12,7 @@ CREATE TABLE cutover.dead_letters (
     url                  text NOT NULL,
     idempotency_key      text,
     body                 text NOT NULL,
+    input                text,
     error                text NOT NULL,
     attempts             integer NOT NULL,
     created_at           timestamptz NOT NULL,

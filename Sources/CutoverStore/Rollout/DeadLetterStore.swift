@@ -24,7 +24,7 @@ public struct DeadLetterStore: Sendable {
         let rows = try await client.query(
             """
             SELECT d.id, d.flow, d.exchange_id, d.exchange_started_at, d.correlation_id, d.method, d.url,
-                   d.idempotency_key, d.body, d.error, d.attempts, d.created_at,
+                   d.idempotency_key, d.body, d.input, d.error, d.attempts, d.created_at,
                    (SELECT count(*)::int FROM cutover.dead_letter_replays r WHERE r.dead_letter_id = d.id)
             FROM cutover.dead_letters d
             WHERE d.flow = \(flow) AND NOT EXISTS (
@@ -34,16 +34,17 @@ public struct DeadLetterStore: Sendable {
         var found: [Pending] = []
         for try await row in rows {
             let (
-                id, flow, exchangeID, startedAt, correlationID, method, url, key, body, error, attempts, createdAt,
-                replays
+                id, flow, exchangeID, startedAt, correlationID, method, url, key, body, input, error, attempts,
+                createdAt, replays
             ) = try row.decode(
-                (UUID, String, UUID, Date, String, String, String, String?, String, String, Int, Date, Int).self)
+                (UUID, String, UUID, Date, String, String, String, String?, String, String?, String, Int, Date, Int)
+                    .self)
             found.append(
                 Pending(
                     record: DeadLetterRecord(
                         id: id, flow: flow, exchangeID: exchangeID, exchangeStartedAt: startedAt,
                         correlationID: correlationID, method: method, url: url, idempotencyKey: key, body: body,
-                        error: error, attempts: attempts, createdAt: createdAt), replays: replays))
+                        input: input, error: error, attempts: attempts, createdAt: createdAt), replays: replays))
         }
         return found
     }

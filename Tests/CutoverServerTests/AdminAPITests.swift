@@ -161,6 +161,12 @@ struct AdminAPITests {
             let html = try await get("/admin/report?flow=\(Self.flow)&format=html")
             #expect(html.body.contains("id=\"match-rate-chart\""))
             #expect(try await get("/admin/report?flow=\(Self.flow)&format=pdf").status == 400)
+            for format in ["json", "md", "csv", "html"] {
+                let report = try await get("/admin/report?flow=\(Self.flow)&format=\(format)").body
+                #expect(!report.contains("MRN-0042"), "a redacted field never reaches a report (\(format))")
+            }
+            let audit = try await get("/admin/audit?flow=\(Self.flow)").body
+            #expect(!audit.contains("MRN-0042"))
 
             let found = try JSONValue.parse(try await get("/admin/audit?correlation_id=\(call.correlationID)").body)
             #expect(found.value(at: "/0/correlationID")?.scalarText == call.correlationID)

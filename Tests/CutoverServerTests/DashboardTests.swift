@@ -141,6 +141,7 @@ struct DashboardTests {
             let session = try #require(try await browser.signIn(operatorToken))
             let overview = try await browser.send(.GET, "/", cookie: session)
             #expect(overview.body.contains(#"id="flows""#))
+            #expect(overview.body.contains(#"class="circuit" data-circuit="closed""#), "the ERP circuit is shown")
             let csrf = try #require(browser.csrf(in: overview.body))
 
             // No CSRF field, or another session's, or a tampered cookie: refused, nothing changes.

@@ -29,20 +29,14 @@ struct ReplayCommand: AsyncParsableCommand {
     @Argument var flow: String
     @Flag(name: .customLong("dead-letters"), help: "Replay the flow's pending dead letters.") var deadLetters = false
     @Flag(help: "List what would be replayed; send nothing.") var dryRun = false
-    @Option(help: "Recorded calls back from now: 24h, 7d.") var since = "24h"
-    @Option(help: "Only calls with this verdict (mismatch, new_error, ...).") var verdict: String?
-    @Option(name: .customLong("correlation-id"), help: "Only this call.") var correlationID: String?
+    @OptionGroup var selection: ExchangeSelection
     @Option(help: "At most this many calls (1 to 1000).") var limit = 1000
     @Flag(help: "Replay even while the new side serves production (canary, new).") var force = false
     @Option(help: "Who: recorded with each attempt (default: the OS user).") var actor: String?
     @OptionGroup var config: ConfigOption
 
     func validate() throws {
-        if let verdict, Verdict(rawValue: verdict) == nil {
-            throw ValidationError(
-                "--verdict must be one of \(Verdict.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be from 1 to 1000") }
+        try ExchangeSelection.validate(limit: limit)
     }
 
     func run() async throws {
@@ -117,9 +111,7 @@ extension ReplayCommand {
                 "error: replaying recorded calls is built for soap flows; \(flow) is \(definition.kind.rawValue)")
             throw CLIExit.failure
         }
-        let criteria = AuditQueries.SearchCriteria(
-            flow: flow, correlationID: correlationID, verdict: verdict.flatMap(Verdict.init(rawValue:)),
-            since: try ReadinessCheck.since(since), limit: limit)
+        let criteria = try selection.criteria(flow: flow, limit: limit)
         let (flow, dryRun, force) = (flow, dryRun, force)
         let interactive = isatty(STDERR_FILENO) == 1
         let httpClient = HTTPClient.cutover()

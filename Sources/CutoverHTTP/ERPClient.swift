@@ -42,6 +42,15 @@ public struct ERPClient: Sendable {
         self.sleep = sleep
     }
 
+    /// A client that authenticates with `credentials` (OAuth2 client credentials) when given, as a flow's `new.auth`
+    /// says.
+    public init(httpClient: HTTPClient, credentials: ClientCredentials?, logger: Logger) {
+        self.init(
+            httpClient: httpClient,
+            tokens: credentials.map { TokenProvider(credentials: $0, httpClient: httpClient, logger: logger) },
+            logger: logger)
+    }
+
     /// Sends `request`, retrying what may be retried. Returns a 2xx answer or throws ``ERPError``.
     public func send(_ request: ERPRequest) async throws(ERPError) -> ERPResponse {
         var attempt = 0

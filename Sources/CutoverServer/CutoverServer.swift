@@ -226,10 +226,7 @@ public struct CutoverServer: Sendable {
         return try configuration.flows.filter { $0.kind == .soap }.map { definition in
             let flow = try SOAPFlow(definition)
             let erp = definition.new.map { new in
-                ERPClient(
-                    httpClient: httpClient,
-                    tokens: new.auth.map { TokenProvider(credentials: $0, httpClient: httpClient, logger: logger) },
-                    logger: logger)
+                ERPClient(httpClient: httpClient, credentials: new.auth, logger: logger)
             }
             return SOAPFacade(
                 flow: flow, modes: modes, httpClient: httpClient, erp: erp, audit: audit, offPath: offPath,

@@ -101,16 +101,20 @@ public struct FacadeFixture: Sendable {
         return nil
     }
 
+    /// The environment for a `cutover` command run beside this fixture: its database, the simulators, and `home`.
+    public func commandEnvironment(home: TemporaryDirectory) -> [String: String] {
+        simulators.adapterEnvironment.merging([
+            "DATABASE_URL": database.connectionString, "CUTOVER_HOME": home.path,
+        ]) { $1 }
+    }
+
     /// An ERP client with the flow's own credentials, as `cutover replay` builds one.
     public func erpClient() throws -> ERPClient {
         let definition = try shippedAdapters(environment: simulators.adapterEnvironment).first { $0.flow == Self.flow }
         guard let credentials = definition?.new?.auth else {
             throw FixtureError(description: "the shipped adapter has no new.auth")
         }
-        return ERPClient(
-            httpClient: .shared,
-            tokens: TokenProvider(credentials: credentials, httpClient: .shared, logger: TestPostgres.logger),
-            logger: TestPostgres.logger)
+        return ERPClient(httpClient: .shared, credentials: credentials, logger: TestPostgres.logger)
     }
 
     public func count(_ sql: String) async throws -> Int {

@@ -45,9 +45,7 @@ struct DeadLetterTests {
             // The ERP is back. A dry run lists and sends nothing; the replay delivers each once.
             await fixture.simulators.erp.setKnobs(ERPSimulatorKnobs())
             let home = TemporaryDirectory("home")
-            let environment = fixture.simulators.adapterEnvironment.merging([
-                "DATABASE_URL": fixture.database.connectionString, "CUTOVER_HOME": home.path,
-            ]) { $1 }
+            let environment = fixture.commandEnvironment(home: home)
             let config = ["--config", packageRoot() + "/adapters"]
             let dryRun = try await CutoverProcess.run(
                 ["replay", Self.flow, "--dead-letters", "--dry-run"] + config, environment: environment)

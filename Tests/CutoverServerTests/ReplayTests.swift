@@ -29,9 +29,7 @@ struct ReplayTests {
 
             await fixture.simulators.erp.setKnobs(ERPSimulatorKnobs())  // the fix
             let home = TemporaryDirectory("home")
-            let environment = fixture.simulators.adapterEnvironment.merging([
-                "DATABASE_URL": fixture.database.connectionString, "CUTOVER_HOME": home.path,
-            ]) { $1 }
+            let environment = fixture.commandEnvironment(home: home)
             let config = ["--config", packageRoot() + "/adapters"]
             let dryRun = try await CutoverProcess.run(
                 ["replay", Self.flow, "--verdict", "mismatch", "--dry-run"] + config, environment: environment)

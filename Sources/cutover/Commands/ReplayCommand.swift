@@ -6,6 +6,7 @@ import CutoverCore
 import CutoverHTTP
 import CutoverStore
 import Foundation
+import PostgresNIO
 
 /// `cutover replay FLOW --dead-letters [--dry-run]`: the flow's dead letters sent to the ERP again.
 struct ReplayCommand: AsyncParsableCommand {
@@ -48,49 +49,49 @@ struct ReplayCommand: AsyncParsableCommand {
             throw CLIExit.failure
         }
         let flow = name
-        let interactive = isatty(STDERR_FILENO) == 1
         if !deadLetters {
-            return try await replayRecorded(definition, context: context)
+            return try await replayRecorded(definition, new: new, context: context)
         }
+        try await withERP(new, context: context) { client, erp in
+            let store = DeadLetterStore(client: client, logger: context.logger)
+            let pending = try await store.pending(flow: flow)
+            if dryRun || pending.isEmpty {
+                print(
+                    TableFormat.render(
+                        header: ["CREATED", "CORRELATION ID", "REQUEST", "IDEMPOTENCY KEY", "REPLAYS", "ERROR"],
+                        rows: pending.map {
+                            [
+                                TableFormat.time($0.record.createdAt), $0.record.correlationID,
+                                "\($0.record.method) \($0.record.url)", $0.record.idempotencyKey ?? "-",
+                                String($0.replays), $0.record.error,
+                            ]
+                        }))
+                print("\(pending.count) pending dead letters for \(flow)\(dryRun ? " (dry run: nothing sent)" : "")")
+                return
+            }
+            let summary = try await DeadLetterReplay(
+                store: store, audit: DirectAuditWrite(client: client, logger: context.logger), erp: erp,
+                timeout: .milliseconds(new.timeoutMilliseconds), actor: actor
+            ).replay(pending, progress: Self.progress)
+            Self.endProgress()
+            print(
+                "\(flow): \(summary.delivered) delivered, \(summary.failed) failed (kept for the next replay), "
+                    + "\(summary.alreadyDelivered) already delivered by another replay")
+            if summary.failed > 0 { throw CLIExit.failure }
+        }
+    }
+
+    /// Runs `body` with the database and an ERP client holding the flow's credentials; the HTTP client is shut
+    /// down afterwards, whatever `body` did.
+    func withERP(
+        _ new: NewSideDefinition, context: CLIContext,
+        _ body: @Sendable (PostgresClient, ERPClient) async throws -> Void
+    ) async throws {
         let httpClient = HTTPClient.cutover()
+        let erp = ERPClient(httpClient: httpClient, credentials: new.auth, logger: context.logger)
         let outcome: Result<Void, any Error>
         do {
-            try await context.withDatabase { client, _ in
-                let store = DeadLetterStore(client: client, logger: context.logger)
-                let pending = try await store.pending(flow: flow)
-                if dryRun || pending.isEmpty {
-                    print(
-                        TableFormat.render(
-                            header: ["CREATED", "CORRELATION ID", "REQUEST", "IDEMPOTENCY KEY", "REPLAYS", "ERROR"],
-                            rows: pending.map {
-                                [
-                                    TableFormat.time($0.record.createdAt), $0.record.correlationID,
-                                    "\($0.record.method) \($0.record.url)", $0.record.idempotencyKey ?? "-",
-                                    String($0.replays), $0.record.error,
-                                ]
-                            }))
-                    print(
-                        "\(pending.count) pending dead letters for \(flow)\(dryRun ? " (dry run: nothing sent)" : "")")
-                    return
-                }
-                let erp = ERPClient(
-                    httpClient: httpClient,
-                    tokens: new.auth.map {
-                        TokenProvider(credentials: $0, httpClient: httpClient, logger: context.logger)
-                    },
-                    logger: context.logger)
-                let summary = try await DeadLetterReplay(
-                    store: store, audit: DirectAuditWrite(client: client, logger: context.logger), erp: erp,
-                    timeout: .milliseconds(new.timeoutMilliseconds), actor: actor
-                ).replay(pending) { done, total in
-                    if interactive { FileHandle.standardError.write(Data("\rreplayed \(done)/\(total)".utf8)) }
-                }
-                if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-                print(
-                    "\(flow): \(summary.delivered) delivered, \(summary.failed) failed (kept for the next replay), "
-                        + "\(summary.alreadyDelivered) already delivered by another replay")
-                if summary.failed > 0 { throw CLIExit.failure }
-            }
+            try await context.withDatabase { client, _ in try await body(client, erp) }
             outcome = .success(())
         } catch {
             outcome = .failure(error)
@@ -98,11 +99,20 @@ struct ReplayCommand: AsyncParsableCommand {
         try await httpClient.shutdown()
         try outcome.get()
     }
+
+    /// `replayed i/n` on a terminal, rewritten in place.
+    static let progress: @Sendable (Int, Int) -> Void = { done, total in
+        if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\rreplayed \(done)/\(total)".utf8)) }
+    }
+
+    static func endProgress() {
+        if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
 }
 
 extension ReplayCommand {
     /// Recorded legacy inputs to the new side, compared afresh.
-    func replayRecorded(_ definition: FlowDefinition, context: CLIContext) async throws {
+    func replayRecorded(_ definition: FlowDefinition, new: NewSideDefinition, context: CLIContext) async throws {
         let soap: SOAPFlow
         do {
             soap = try SOAPFlow(definition)
@@ -113,54 +123,34 @@ extension ReplayCommand {
         }
         let criteria = try selection.criteria(flow: flow, limit: limit)
         let (flow, dryRun, force) = (flow, dryRun, force)
-        let interactive = isatty(STDERR_FILENO) == 1
-        let httpClient = HTTPClient.cutover()
-        let outcome: Result<Void, any Error>
-        do {
-            try await context.withDatabase { client, _ in
-                let mode = try await FlowStateStore(client: client, logger: context.logger).state(flow)?.setting.mode
-                if let mode, mode == .canary || mode == .new, !force, !dryRun {
-                    printError(
-                        "error: \(flow) is in \(mode.rawValue): its new side serves production, and a replay creates "
-                            + "records there. Replay in shadow against a test company, or pass --force.")
-                    throw CLIExit.failure
-                }
-                let calls = try await AuditQueries(client: client, logger: context.logger).recordedCalls(criteria)
-                if dryRun || calls.isEmpty {
-                    print(
-                        TableFormat.render(
-                            header: ["STARTED", "CORRELATION ID", "VERDICT"],
-                            rows: calls.map { [TableFormat.time($0.startedAt), $0.correlationID, $0.verdict ?? "-"] }))
-                    print(
-                        "\(calls.count) recorded calls of \(flow) to replay\(dryRun ? " (dry run: nothing sent)" : "")")
-                    return
-                }
-                let erp = ERPClient(
-                    httpClient: httpClient,
-                    tokens: definition.new?.auth.map {
-                        TokenProvider(credentials: $0, httpClient: httpClient, logger: context.logger)
-                    }, logger: context.logger)
-                let summary = try await SOAPReplay(
-                    flow: soap, erp: erp, audit: DirectAuditWrite(client: client, logger: context.logger)
-                ).replay(calls) { done, total in
-                    if interactive { FileHandle.standardError.write(Data("\rreplayed \(done)/\(total)".utf8)) }
-                }
-                if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-                let verdicts = summary.verdicts.sorted { $0.key.rawValue < $1.key.rawValue }
-                    .map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
-                print("\(flow): \(summary.replayed) replayed: \(verdicts)")
-                for (change, count) in summary.changes.sorted(by: { $0.key < $1.key }) {
-                    print("  \(count) × \(change)")
-                }
-                for (reason, count) in summary.unmappable.sorted(by: { $0.key < $1.key }) {
-                    print("  \(count) could not be mapped: \(reason)")
-                }
+        try await withERP(new, context: context) { client, erp in
+            let mode = try await FlowStateStore(client: client, logger: context.logger).state(flow)?.setting.mode
+            if let mode, mode == .canary || mode == .new, !force, !dryRun {
+                printError(
+                    "error: \(flow) is in \(mode.rawValue): its new side serves production, and a replay creates "
+                        + "records there. Replay in shadow against a test company, or pass --force.")
+                throw CLIExit.failure
             }
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
+            let calls = try await AuditQueries(client: client, logger: context.logger).recordedCalls(criteria)
+            if dryRun || calls.isEmpty {
+                print(
+                    TableFormat.render(
+                        header: ["STARTED", "CORRELATION ID", "VERDICT"],
+                        rows: calls.map { [TableFormat.time($0.startedAt), $0.correlationID, $0.verdict ?? "-"] }))
+                print("\(calls.count) recorded calls of \(flow) to replay\(dryRun ? " (dry run: nothing sent)" : "")")
+                return
+            }
+            let summary = try await SOAPReplay(
+                flow: soap, erp: erp, audit: DirectAuditWrite(client: client, logger: context.logger)
+            ).replay(calls, progress: Self.progress)
+            Self.endProgress()
+            let verdicts = summary.verdicts.sorted { $0.key.rawValue < $1.key.rawValue }
+                .map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
+            print("\(flow): \(summary.replayed) replayed: \(verdicts)")
+            for (change, count) in summary.changes.sorted(by: { $0.key < $1.key }) { print("  \(count) × \(change)") }
+            for (reason, count) in summary.unmappable.sorted(by: { $0.key < $1.key }) {
+                print("  \(count) could not be mapped: \(reason)")
+            }
         }
-        try await httpClient.shutdown()
-        try outcome.get()
     }
 }

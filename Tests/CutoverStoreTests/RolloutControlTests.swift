@@ -220,4 +220,27 @@ struct RolloutControlTests {
             #expect(try await tokens.list().map { $0.revokedAt == nil } == [true, false])
         }
     }
+
+    @Test("noise is grouped by the ignore entry that silences it, each calibration run counted once")
+    func noiseGrouping() async throws {
+        try await TestPostgres.withMigratedDatabase("noise") { client, _ in
+            let store = CalibrationStore(client: client, logger: logger)
+            func diff(_ path: String) -> FieldDiff { FieldDiff(path: path, legacy: "1", new: "2", rule: "decimal") }
+            let runs: [[FieldDiff]] = [
+                [diff("lines[GLV].qty"), diff("lines[SYR].qty"), diff("retrieved_at")],
+                [diff("lines[SYR].qty")],
+                [diff("lines[NEW]")],
+                [],
+            ]
+            for run in runs {
+                try await store.record(
+                    flow: "po", exchangeID: UUID(), exchangeStartedAt: Date(), operation: "Get", diff: run)
+            }
+            let noise = try await store.noise(flow: "po", since: Date().addingTimeInterval(-60))
+            #expect(noise.map(\.ignoreEntry) == ["lines.qty", "lines", "retrieved_at"])
+            #expect(noise.map(\.occurrences) == [2, 1, 1])
+            #expect(noise.allSatisfy { $0.runs == 4 })
+            #expect(noise.first?.examples.first == ["1", "2"])
+        }
+    }
 }

@@ -49,33 +49,27 @@ public struct CalibrationStore: Sendable {
         ).decode(Int.self) {
             runs = count
         }
-        // Per differing path in SQL: the runs it differed in and three example pairs; paths are few (a flow's
-        // fields and group members), so they are folded into ignore entries here.
+        // Grouped in SQL by what `ignore` needs: a path with its repeating-group keys taken out (`lines[A].qty` and
+        // `lines[B].qty` are both `lines.qty`), as `CompareSpec.ignoreEntry` names it; runs counted once each.
         let rows = try await client.query(
             """
-            SELECT d->>'path', array_agg(DISTINCT c.id::text), (array_agg(jsonb_build_array(d->'legacy', d->'new')::text))[1:3]
+            SELECT min(d->>'path'), count(DISTINCT c.id)::int,
+                   (array_agg(jsonb_build_array(d->'legacy', d->'new')::text ORDER BY c.calibrated_at))[1:3]
             FROM cutover.calibrations c CROSS JOIN LATERAL jsonb_array_elements(c.diff) d
             WHERE c.flow = \(flow) AND c.calibrated_at >= \(since)
-            GROUP BY 1
+            GROUP BY regexp_replace(d->>'path', '\\[.*\\]', '')
             """, logger: logger)
-        var byEntry: [String: (paths: Set<String>, runs: Set<String>, examples: [[String?]])] = [:]
-        for try await (path, runIDs, examples) in rows.decode((String, [String], [String]).self) {
-            let entry = CompareSpec.ignoreEntry(forDiffPath: path)
-            var found = byEntry[entry] ?? ([], [], [])
-            found.paths.insert(path)
-            found.runs.formUnion(runIDs)
-            for example in examples where found.examples.count < 3 {
-                if case .array(let pair)? = try? JSONValue.parse(example) {
-                    found.examples.append(pair.map(\.scalarText))
-                }
+        var noisy: [NoisyField] = []
+        for try await (path, occurrences, examples) in rows.decode((String, Int, [String]).self) {
+            let pairs = examples.compactMap { example -> [String?]? in
+                guard case .array(let pair)? = try? JSONValue.parse(example) else { return nil }
+                return pair.map(\.scalarText)
             }
-            byEntry[entry] = found
+            noisy.append(
+                NoisyField(
+                    path: path, ignoreEntry: CompareSpec.ignoreEntry(forDiffPath: path), occurrences: occurrences,
+                    runs: runs, examples: pairs))
         }
-        return byEntry.map { entry, found in
-            NoisyField(
-                path: found.paths.sorted().first ?? entry, ignoreEntry: entry, occurrences: found.runs.count,
-                runs: runs,
-                examples: found.examples)
-        }.sorted { ($0.occurrences, $1.ignoreEntry) > ($1.occurrences, $0.ignoreEntry) }
+        return noisy.sorted { ($0.occurrences, $1.ignoreEntry) > ($1.occurrences, $0.ignoreEntry) }
     }
 }

@@ -157,6 +157,9 @@ let package = Package(
                 serviceLifecycle,
                 postgresNIO,
                 logging,
+                asyncHTTPClient,
+                nioCore,
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

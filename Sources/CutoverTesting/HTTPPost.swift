@@ -1,27 +1,25 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// A request against a server the test started on loopback; nil when nothing answers.
+/// A request against a server the test started on loopback; nil when nothing answers within 10 s.
+///
+/// AsyncHTTPClient rather than Foundation's URLSession: on Linux a URLSession request was seen to hang past its
+/// timeout under load (a drill stalled with every caller waiting), and it does not end when the test is cancelled.
 public func httpRequest(
     _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil
 ) async -> (status: Int, headers: [String: String], body: String)? {
-    guard let url = URL(string: url) else { return nil }
-    var request = URLRequest(url: url)
-    request.httpMethod = method
-    request.timeoutInterval = 10
-    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-    if let body { request.httpBody = Data(body) }
+    var request = HTTPClientRequest(url: url)
+    request.method = HTTPMethod(rawValue: method)
+    for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+    if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
     do {
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as? HTTPURLResponse
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         var fields: [String: String] = [:]
-        for (name, value) in http?.allHeaderFields ?? [:] {
-            fields[String(describing: name).lowercased()] = String(describing: value)
-        }
-        return (http?.statusCode ?? 0, fields, String(decoding: data, as: UTF8.self))
+        for header in response.headers { fields[header.name.lowercased()] = header.value }
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), fields, String(buffer: bytes))
     } catch {
         return nil
     }

@@ -86,11 +86,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The adapters: the SOAP facade now; file-drop, database-job and reconciliation next.
+        // The adapters: the SOAP facade and the file-drop adapter; database-job and reconciliation next.
         .target(
             name: "CutoverAdapters",
             dependencies: [
                 "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverXML", "CutoverHTTP",
+                crypto,
                 asyncHTTPClient,
                 tracing,
                 instrumentation,

@@ -123,9 +123,16 @@ public struct CutoverServer: Sendable {
             watcher: watcher, store: GuardStore(client: client, logger: logger), metrics: metrics,
             interval: configuration.guardInterval, startWhen: startWhen, logger: logger)
         let audit = ObservedAuditSink(writer: writer, metrics: metrics, onVerdict: { rollbackGuard.nudge() })
+        let quotas = ERPQuotas()
         let facades = try soapFacades(
             httpClient: httpClient, modes: watcher, audit: audit, offPath: offPath, tracing: tracing,
-            calibration: CalibrationStore(client: client, logger: logger))
+            calibration: CalibrationStore(client: client, logger: logger), quotas: quotas)
+        let fileDrops = FileDropWatcher(
+            processors: try fileDropProcessors(
+                httpClient: httpClient, modes: watcher, audit: audit,
+                claims: FileClaimStore(client: client, logger: logger),
+                quotas: quotas),
+            startWhen: startWhen, logger: logger)
         let control = FlowControl(client: client, definitions: configuration.flows, logger: logger)
         let scheduledChanges = ScheduledChangeRunner(
             control: control, watcher: watcher, instance: configuration.instanceName,
@@ -178,7 +185,7 @@ public struct CutoverServer: Sendable {
                             service: StartupAndUpkeep(
                                 client: client, flows: configuration.flows, readiness: readiness, logger: logger)),
                         .init(service: writer), .init(service: watcher), .init(service: offPath),
-                        .init(service: rollbackGuard), .init(service: scheduledChanges),
+                        .init(service: rollbackGuard), .init(service: scheduledChanges), .init(service: fileDrops),
                         .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                     ],
                 gracefulShutdownSignals: gracefulShutdownSignals,
@@ -219,10 +226,9 @@ public struct CutoverServer: Sendable {
     /// One facade per soap flow, each with its own ERP token cache.
     func soapFacades(
         httpClient: HTTPClient, modes: any ModeSource, audit: any AuditSink, offPath: OffPathCalls,
-        tracing: ExchangeTracing, calibration: (any CalibrationSink)? = nil
+        tracing: ExchangeTracing, calibration: (any CalibrationSink)? = nil, quotas: ERPQuotas = ERPQuotas()
     ) throws -> [SOAPFacade] {
         let redactor = Redactor(key: configuration.redactionKey)
-        let quotas = ERPQuotas()
         return try configuration.flows.filter { $0.kind == .soap }.map { definition in
             let flow = try SOAPFlow(definition)
             let erp = definition.new.map { new in
@@ -231,6 +237,23 @@ public struct CutoverServer: Sendable {
             return SOAPFacade(
                 flow: flow, modes: modes, httpClient: httpClient, erp: erp, audit: audit, offPath: offPath,
                 redactor: redactor, tracing: tracing, calibration: calibration, quotas: quotas, logger: logger)
+        }
+    }
+}
+
+extension CutoverServer {
+    /// One processor per file-drop flow, each with its own ERP token cache; the ERP hosts' quotas are shared with
+    /// the SOAP facades.
+    func fileDropProcessors(
+        httpClient: HTTPClient, modes: any ModeSource, audit: any AuditSink, claims: FileClaimStore, quotas: ERPQuotas
+    ) throws -> [FileDropProcessor] {
+        let redactor = Redactor(key: configuration.redactionKey)
+        return try configuration.flows.filter { $0.kind == .fileDrop }.map { definition in
+            FileDropProcessor(
+                flow: try FileDropFlow(definition), modes: modes,
+                erp: definition.new.map { ERPClient(httpClient: httpClient, credentials: $0.auth, logger: logger) },
+                audit: audit, claims: claims, redactor: redactor, instance: configuration.instanceName, quotas: quotas,
+                logger: logger)
         }
     }
 }

@@ -110,6 +110,12 @@ extension ERPSimulator {
         entry.members.insert(("entryNumber", .number(String(sequence))), at: 0)
         entry.members.insert(("id", .string(UUID().uuidString.lowercased())), at: 0)
         entry.set("postingDate", entry.value("postingDate") ?? .string(String(Self.timestamp().prefix(10))))
+        let location = entry.value("locationCode")?.scalarText ?? ""
+        if knobs.divergeVendors.isEmpty || knobs.divergeVendors.contains(location) {
+            for (name, change) in knobs.divergences.sorted(by: { $0.key < $1.key }) {
+                entry.set(name, Self.diverged(entry.value(name), change))
+            }
+        }
         return entry
     }
 }

@@ -15,10 +15,10 @@ public struct ERPSimulatorKnobs: Sendable, Hashable, Codable {
     public var throttleRate: Double = 0
     /// Retry-After sent with 429s, in seconds; negative sends none.
     public var retryAfterSeconds: Int = 1
-    /// Top-level members of created purchase orders to change: `"+1.00"`/`"-0.5"` add to a number, anything else
-    /// replaces the value (e.g. `{"status": "Draft"}`).
+    /// Top-level members of created purchase orders and item ledger entries to change: `"+1.00"`/`"-0.5"` add to
+    /// a number, anything else replaces the value (e.g. `{"status": "Draft"}`).
     public var divergences: [String: String] = [:]
-    /// Only these vendors' orders diverge; empty means every vendor.
+    /// Only these vendors' orders (ledger entries: these location codes) diverge; empty means every one.
     public var divergeVendors: [String] = []
     /// Largest page a list answers with before `@odata.nextLink`.
     public var pageSize: Int = 20

@@ -8,3 +8,5 @@ public protocol AuditSink: Sendable {
 }
 
 extension AuditWriter: AuditSink {}
+
+extension DirectAuditWrite: AuditSink {}

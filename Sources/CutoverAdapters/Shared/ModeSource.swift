@@ -12,3 +12,16 @@ extension FlowStateWatcher: ModeSource {
         current(flow)?.setting ?? .legacy
     }
 }
+
+/// Modes read once, for a command that runs briefly (`cutover drop`): flows not listed run as `legacy`.
+public struct FixedModes: ModeSource {
+    let settings: [String: ModeSetting]
+
+    public init(_ settings: [String: ModeSetting]) {
+        self.settings = settings
+    }
+
+    public func setting(of flow: String) -> ModeSetting {
+        settings[flow] ?? .legacy
+    }
+}

@@ -34,8 +34,8 @@ public struct FileDropFixture: Sendable {
     /// The flow's YAML with its folders under `root`: `format` is the indented body of `format:`, `pattern` the
     /// watched pattern, `watch` extra watch keys.
     public static func adapterYAML(
-        root: String, format: String = csvFormat, pattern: String = "STOCK_*.csv", watch: String = "",
-        batchSize: Int = 10, extra: String = ""
+        root: String, format: String = csvFormat, pattern: String = "STOCK_*.csv", stableForMilliseconds: Int = 300,
+        watch: String = "", batchSize: Int = 10, extra: String = ""
     ) -> String {
         """
         flow: \(name)
@@ -44,7 +44,7 @@ public struct FileDropFixture: Sendable {
         watch:
           directory: "\(root)/drop/outbound"
           pattern: "\(pattern)"
-          stable_for_ms: 300
+          stable_for_ms: \(stableForMilliseconds)
           min_age_ms: 0
           poll_interval_ms: 50
         \(watch)
@@ -70,14 +70,15 @@ public struct FileDropFixture: Sendable {
     }
 
     public static func run(
-        format: String = csvFormat, pattern: String = "STOCK_*.csv", watch: String = "", batchSize: Int = 10,
-        extra: String = "", erpKnobs: ERPSimulatorKnobs = ERPSimulatorKnobs(),
+        format: String = csvFormat, pattern: String = "STOCK_*.csv", stableForMilliseconds: Int = 300,
+        watch: String = "", batchSize: Int = 10, extra: String = "", erpKnobs: ERPSimulatorKnobs = ERPSimulatorKnobs(),
         _ body: @Sendable (FileDropFixture) async throws -> Void
     ) async throws {
         let root = TemporaryDirectory("filedrop")
         try await withSimulators(erpKnobs: erpKnobs) { simulators in
             let yaml = adapterYAML(
-                root: root.path, format: format, pattern: pattern, watch: watch, batchSize: batchSize, extra: extra)
+                root: root.path, format: format, pattern: pattern, stableForMilliseconds: stableForMilliseconds,
+                watch: watch, batchSize: batchSize, extra: extra)
             root.write("adapters/\(name).yaml", yaml)
             let definitions = try AdapterLoader(environment: simulators.adapterEnvironment).load(
                 directory: root.file("adapters"))
@@ -107,7 +108,7 @@ public struct FileDropFixture: Sendable {
     @discardableResult
     public func drop(_ name: String, _ bytes: [UInt8]) -> String {
         let path = flow.watch.directory + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 

@@ -18,7 +18,7 @@ struct FileFormatTests {
 
     static func write(_ directory: TemporaryDirectory, _ name: String, _ bytes: [UInt8]) -> String {
         let path = directory.file(name)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 

@@ -1,0 +1,160 @@
+import CutoverAdapters
+import CutoverCore
+import CutoverSimulators
+import CutoverStore
+import CutoverTesting
+import Foundation
+import PostgresNIO
+import Testing
+
+/// File drops across real `cutover serve` processes: two watchers on one folder, and a watcher killed mid-file.
+@Suite("File-drop drills", .timeLimit(.minutes(5)))
+struct FileDropDrillTests {
+    /// A temporary root holding the stock flow's adapter (folders under the root), and a migrated database with
+    /// the flow in `setting`.
+    static func prepare(
+        _ root: TemporaryDirectory, simulators: RunningSimulators, setting: ModeSetting, batchSize: Int = 10
+    ) async throws -> DatabaseURL {
+        root.write(
+            "adapters/\(FileDropFixture.name).yaml",
+            FileDropFixture.adapterYAML(root: root.path, batchSize: batchSize))
+        let database = try await TestPostgres.makeDatabase("filedrill")
+        try await TestPostgres.withClient(database) { client in
+            _ = try await Migrator(client: client, migrations: try Migration.bundled(), logger: TestPostgres.logger)
+                .migrate()
+            let store = FlowStateStore(client: client, logger: TestPostgres.logger)
+            _ = try await store.seed([(FileDropFixture.name, .legacy, "test")])
+            _ = try await store.change(FileDropFixture.name, to: setting, actor: "test", reason: "drill", force: true)
+        }
+        return database
+    }
+
+    static func serve(_ database: DatabaseURL, _ root: TemporaryDirectory, _ simulators: RunningSimulators) async throws
+        -> ServeProcess
+    {
+        try await ServeProcess.start(
+            database: database, home: TemporaryDirectory("home"), arguments: ["--config", root.file("adapters")],
+            environment: simulators.adapterEnvironment)
+    }
+
+    static func files(_ directory: String) -> [String: [UInt8]] {
+        var found: [String: [UInt8]] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            found[name] = (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)))) ?? []
+        }
+        return found
+    }
+
+    @Test("two serve processes watching one folder process each file once")
+    func twoWatchers() async throws {
+        try await TestGate.heavy.run {
+            try await withSimulators { simulators in
+                let root = TemporaryDirectory("drop2")
+                let database = try await Self.prepare(root, simulators: simulators, setting: ModeSetting(mode: .shadow))
+                let first = try await Self.serve(database, root, simulators)
+                let second = try await Self.serve(database, root, simulators)
+                let outbound = root.path + "/drop/outbound"
+                var dropped: [String: [UInt8]] = [:]
+                for index in 1...12 {
+                    let bytes = FileDropFixture.stockCSV(50, start: index * 1000)
+                    let name = String(format: "STOCK_%02d.csv", index)
+                    // Written beside the folder and renamed in, as a careful producer does: both watchers see it whole.
+                    _ = FileManager.default.createFile(atPath: root.path + "/" + name, contents: Data(bytes))
+                    try FileManager.default.moveItem(atPath: root.path + "/" + name, toPath: outbound + "/" + name)
+                    dropped[name] = bytes
+                }
+                let done = root.path + "/drop/done"
+                let settled = try await poll(every: .milliseconds(100), for: .seconds(90)) {
+                    Self.files(done).keys.filter { $0.hasSuffix(".result.json") }.count >= 12
+                }
+                #expect(settled)
+                _ = try await first.stop()
+                _ = try await second.stop()
+                let results = Self.files(done).filter { $0.key.hasSuffix(".result.json") }.compactMap {
+                    FileResult.decode(String(decoding: $0.value, as: UTF8.self))
+                }
+                #expect(results.count == 12, "one result per file: none processed twice")
+                #expect(results.allSatisfy { !$0.duplicate && $0.sent == 50 })
+                #expect(Self.files(root.path + "/legacy/inbound") == dropped, "each file delivered once, whole")
+                #expect(await simulators.erp.entities("itemLedgerEntries").count == 600)
+                #expect(await simulators.erp.stats.idempotentReplays == 0, "no record was sent twice")
+                try await TestPostgres.withClient(database) { client in
+                    var owners: [String] = []
+                    for try await (owner, ) in try await client.query(
+                        "SELECT claimed_by FROM cutover.file_claims", logger: TestPostgres.logger
+                    ).decode((String,).self) {
+                        owners.append(owner)
+                    }
+                    #expect(owners.count == 12)
+                    print(
+                        "file-drop drill: files per instance \(Dictionary(grouping: owners) { $0 }.mapValues(\.count))")
+                }
+            }
+        }
+    }
+
+    @Test(
+        "SIGKILL in the middle of a file, then a restart: each record reaches the ERP once, the inbox holds whole files"
+    )
+    func killedMidFile() async throws {
+        try await TestGate.heavy.run {
+            var knobs = ERPSimulatorKnobs()
+            knobs.latencyMs = 5
+            try await withSimulators(erpKnobs: knobs) { simulators in
+                let root = TemporaryDirectory("dropkill")
+                let database = try await Self.prepare(root, simulators: simulators, setting: ModeSetting(mode: .shadow))
+                let bytes = FileDropFixture.stockCSV(3000)
+                let first = try await Self.serve(database, root, simulators)
+                _ = FileManager.default.createFile(atPath: root.path + "/STOCK_BIG.csv", contents: Data(bytes))
+                try FileManager.default.moveItem(
+                    atPath: root.path + "/STOCK_BIG.csv", toPath: root.path + "/drop/outbound/STOCK_BIG.csv")
+                let done = try await TestPostgres.withClient(database) { client in
+                    var done = 0
+                    let reached = try await poll(every: .milliseconds(20), for: .seconds(60)) {
+                        for try await (count, ) in try await client.query(
+                            "SELECT records_done FROM cutover.file_claims", logger: TestPostgres.logger
+                        ).decode((Int,).self) {
+                            done = count
+                        }
+                        return done >= 500
+                    }
+                    #expect(reached)
+                    return done
+                }
+                first.process.signal(SIGKILL)
+                _ = try await first.process.wait(timeout: .seconds(10))
+                let sentBeforeKill = await simulators.erp.entities("itemLedgerEntries").count
+                #expect(sentBeforeKill < 3000, "killed mid-file (\(sentBeforeKill) of 3000 sent)")
+                #expect(Self.files(root.path + "/drop/processing").keys.contains("STOCK_BIG.csv"))
+
+                let second = try await Self.serve(database, root, simulators)
+                let settled = try await poll(every: .milliseconds(100), for: .seconds(90)) {
+                    Self.files(root.path + "/drop/done")["STOCK_BIG.csv.result.json"] != nil
+                }
+                #expect(settled)
+                _ = try await second.stop()
+                let ledger = await simulators.erp.entities("itemLedgerEntries")
+                #expect(ledger.count == 3000, "each record exactly once in the ERP")
+                let stats = await simulators.erp.stats
+                #expect(stats.created["itemLedgerEntries"] == 3000)
+                #expect(stats.idempotentReplays <= 10, "at most the batch in flight was sent again")
+                #expect(
+                    Self.files(root.path + "/legacy/inbound") == ["STOCK_BIG.csv": bytes], "whole, once, no temporary")
+                let result = try #require(
+                    Self.files(root.path + "/drop/done")["STOCK_BIG.csv.result.json"].flatMap {
+                        FileResult.decode(String(decoding: $0, as: UTF8.self))
+                    })
+                #expect(result.sent == 3000)
+                #expect(result.compared == 3000)
+                try await TestPostgres.withClient(database) { client in
+                    for try await (count, ) in try await client.query(
+                        "SELECT count(*)::int FROM cutover.exchanges WHERE kind = 'record'", logger: TestPostgres.logger
+                    ).decode((Int,).self) {
+                        #expect(count == 3000, "every record audited once")
+                    }
+                }
+                print("file-drop kill drill: \(done) records done at the kill, \(stats.idempotentReplays) re-sent")
+            }
+        }
+    }
+}

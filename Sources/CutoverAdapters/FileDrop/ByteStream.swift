@@ -16,13 +16,15 @@ final class ByteStream {
     private let capacity: Int
     private var index = 0
     private var count = 0
-    private var hasher = SHA256()
+    private var hasher: SHA256?
     private var finished = false
     /// Bytes handed out so far.
     private(set) var offset = 0
 
-    init(path: String, chunkSize: Int = 1 << 18) throws {
+    /// `hashing: false` for a pass that does not need the digest (another pass computes it).
+    init(path: String, chunkSize: Int = 1 << 18, hashing: Bool = true) throws {
         self.path = path
+        self.hasher = hashing ? SHA256() : nil
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw FileDropError.io("cannot open \(path): \(String(cString: strerror(errno)))")
@@ -60,8 +62,8 @@ final class ByteStream {
 
     /// Reads the rest of the file (hashing it) and returns the SHA-256 of the whole file, hex.
     func finishDigest() throws -> String {
-        while try refill(keepingPosition: false) {}
-        return Digest.hex(hasher.finalize())
+        while try refill() {}
+        return Digest.hex(hasher?.finalize() ?? SHA256().finalize())
     }
 
     /// Copies the rest of the file to `out` chunk by chunk (hashing it); for the byte-exact legacy copy.
@@ -78,7 +80,21 @@ final class ByteStream {
         }
     }
 
-    private func refill(keepingPosition: Bool = true) throws -> Bool {
+    /// The unread part of the current chunk, for scanners that loop over bytes themselves: read `base[index..<count]`,
+    /// then report how far with ``consume(to:)``. Empty only at the end of the file.
+    @inline(__always)
+    func window() throws -> (base: UnsafeMutablePointer<UInt8>, index: Int, count: Int) {
+        if index == count { _ = try refill() }
+        return (chunk, index, count)
+    }
+
+    @inline(__always)
+    func consume(to newIndex: Int) {
+        offset += newIndex - index
+        index = newIndex
+    }
+
+    private func refill() throws -> Bool {
         if finished { return false }
         var got = 0
         repeat {
@@ -91,7 +107,7 @@ final class ByteStream {
             count = 0
             return false
         }
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: chunk, count: got))
+        hasher?.update(bufferPointer: UnsafeRawBufferPointer(start: chunk, count: got))
         index = 0
         count = got
         return true
@@ -113,9 +129,10 @@ final class FileSink {
         return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).cutover-part").path
     }
 
-    init(finalPath: String) throws {
+    init(finalPath: String, temporaryPath: String? = nil) throws {
         self.finalPath = finalPath
-        self.temporaryPath = Self.temporaryPath(for: finalPath)
+        let temporaryPath = temporaryPath ?? Self.temporaryPath(for: finalPath)
+        self.temporaryPath = temporaryPath
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw FileDropError.io("cannot create \(temporaryPath): \(String(cString: strerror(errno)))")

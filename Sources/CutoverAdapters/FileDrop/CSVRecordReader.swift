@@ -30,7 +30,7 @@ final class CSVRecordReader: RecordReader {
     init(path: String, format: CSVFormat, building: Bool) throws {
         self.format = format
         self.building = building
-        self.stream = try ByteStream(path: path)
+        self.stream = try ByteStream(path: path, hashing: false)
         self.fileName = URL(fileURLWithPath: path).lastPathComponent
         self.delimiter = format.delimiter.asciiValue ?? UInt8(ascii: ",")
         self.expectedFields = format.columns.count
@@ -77,16 +77,170 @@ final class CSVRecordReader: RecordReader {
     }
 
     func skip() throws -> Bool {
-        guard try readRecord(keepingRaw: false) else { return false }
-        if sawHighByte && format.encoding == .utf8 {
-            for index in 0..<fieldEnds.count { _ = try decodeField(index, column: nil) }
+        guard try scanRecord() else { return false }
+        number += 1
+        guard scannedFields == expectedFields else {
+            throw FileFormatError(
+                file: fileName, line: recordLine, record: number, column: min(scannedFields, expectedFields) + 1,
+                message: "the record has \(scannedFields) fields; \(expectedFields) expected"
+                    + (format.header ? " (as many as the header)" : ""))
         }
         return true
     }
 
-    func digest() throws -> String {
-        try stream.finishDigest()
+    private var scannedFields = 0
+
+    /// `tokenize` without keeping anything, looping over the read buffer directly: the validation pass over a
+    /// large file runs here. Same rules; UTF-8 is checked as the bytes go by. False at the end of the file.
+    private func scanRecord() throws -> Bool {
+        let quote = Self.quote
+        let lf = Self.lf
+        let cr = Self.cr
+        let delimiter = delimiter
+        let checkUTF8 = format.encoding == .utf8
+        while true {
+            recordLine = line
+            var fields = 1
+            var fieldBytes = 0
+            var inQuotes = false
+            var afterQuote = false
+            var quoteInQuotes = false  // a quote inside quotes: closing, or the first of a doubled pair
+            var pendingCR = false
+            var atFieldStart = true
+            var readAny = false
+            var quoteLine = line
+            var utf8Need = 0
+            var utf8Low: UInt8 = 0x80
+            var utf8High: UInt8 = 0xBF
+            var ended = false
+            scan: while true {
+                let (base, start, count) = try stream.window()
+                if start == count { break scan }
+                var index = start
+                while index < count {
+                    let byte = base[index]
+                    index += 1
+                    readAny = true
+                    if checkUTF8 && (byte >= 0x80 || utf8Need > 0) {
+                        if utf8Need > 0 {
+                            guard byte >= utf8Low && byte <= utf8High else {
+                                stream.consume(to: index)
+                                throw invalidUTF8(fields)
+                            }
+                            utf8Need -= 1
+                            utf8Low = 0x80
+                            utf8High = 0xBF
+                        } else {
+                            switch byte {
+                            case 0xC2...0xDF: utf8Need = 1
+                            case 0xE0: (utf8Need, utf8Low) = (2, 0xA0)
+                            case 0xE1...0xEC, 0xEE...0xEF: utf8Need = 2
+                            case 0xED: (utf8Need, utf8High) = (2, 0x9F)
+                            case 0xF0: (utf8Need, utf8Low) = (3, 0x90)
+                            case 0xF1...0xF3: utf8Need = 3
+                            case 0xF4: (utf8Need, utf8High) = (3, 0x8F)
+                            default:
+                                stream.consume(to: index)
+                                throw invalidUTF8(fields)
+                            }
+                            fieldBytes += 1
+                            continue
+                        }
+                    }
+                    if inQuotes {
+                        if quoteInQuotes {
+                            quoteInQuotes = false
+                            if byte == quote { continue }  // a doubled quote: one literal quote
+                            inQuotes = false
+                            afterQuote = true
+                            // falls through: this byte follows the closing quote
+                        } else {
+                            if byte == quote {
+                                quoteInQuotes = true
+                            } else if byte == lf {
+                                line += 1
+                            }
+                            continue
+                        }
+                    }
+                    if pendingCR {
+                        pendingCR = false
+                        if byte == lf {
+                            line += 1
+                            ended = true
+                            stream.consume(to: index)
+                            break scan
+                        }
+                        // A lone CR is data.
+                        if afterQuote {
+                            stream.consume(to: index)
+                            throw afterQuoteError(fields)
+                        }
+                        atFieldStart = false
+                        fieldBytes += 1
+                    }
+                    if byte == delimiter {
+                        fields += 1
+                        atFieldStart = true
+                        afterQuote = false
+                    } else if byte == lf {
+                        line += 1
+                        ended = true
+                        stream.consume(to: index)
+                        break scan
+                    } else if byte == cr {
+                        pendingCR = true
+                    } else if afterQuote {
+                        stream.consume(to: index)
+                        throw afterQuoteError(fields)
+                    } else if byte == quote && atFieldStart {
+                        inQuotes = true
+                        quoteLine = line
+                        atFieldStart = false
+                    } else {
+                        atFieldStart = false
+                        fieldBytes += 1
+                    }
+                }
+                stream.consume(to: index)
+            }
+            if quoteInQuotes {
+                inQuotes = false
+                afterQuote = true
+            }
+            if inQuotes {
+                throw FileFormatError(
+                    file: fileName, line: quoteLine, column: fields,
+                    message: "a quoted field is never closed: the file may be truncated")
+            }
+            if utf8Need > 0 { throw invalidUTF8(fields) }
+            if pendingCR && !ended {
+                // A CR at the very end is data, like any lone CR.
+                if afterQuote { throw afterQuoteError(fields) }
+                fieldBytes += 1
+            }
+            if !readAny { return false }
+            if fields == 1 && fieldBytes == 0 && !afterQuote {
+                if ended { continue }
+                return false
+            }
+            scannedFields = fields
+            return true
+        }
     }
+
+    private func invalidUTF8(_ field: Int) -> FileFormatError {
+        FileFormatError(
+            file: fileName, line: line, record: number + 1, column: field,
+            message: "the field is not valid \(format.encoding.rawValue)")
+    }
+
+    private func afterQuoteError(_ field: Int) -> FileFormatError {
+        FileFormatError(
+            file: fileName, line: line, column: field,
+            message: "a character follows a closing quote (a quote inside a quoted field must be doubled)")
+    }
+
 
     private func readRecord(keepingRaw: Bool) throws -> Bool {
         guard try tokenize(keepingRaw: keepingRaw) else { return false }

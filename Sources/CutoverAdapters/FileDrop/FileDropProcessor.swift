@@ -66,13 +66,23 @@ public struct FileDropProcessor: Sendable {
 
     private func processLocked(_ path: String) async throws -> FileResult? {
         let name = URL(fileURLWithPath: path).lastPathComponent
-        let inspection = inspect(path)
-        let sha256 = try inspection.sha256 ?? ByteStream(path: path).finishDigest()
+        let setting = modes.setting(of: flow.name)
+        // In legacy and shadow mode the hashing pass also writes the legacy copy, under a name of its own until the
+        // claim says the copy is wanted; the validation pass runs beside it.
+        let early =
+            setting.mode == .legacy || setting.mode == .shadow
+            ? URL(fileURLWithPath: flow.inbox).appendingPathComponent(".\(name).cutover-early").path : nil
+        if early != nil { try FileManager.default.createDirectory(atPath: flow.inbox, withIntermediateDirectories: true) }
+        async let digest = offload { try FileDigest.compute(path, copyTo: early) }
+        async let inspected = offload { inspect(path) }
+        let (sha256, inspection) = try await (digest, inspected)
+        var copied = early
+        defer { if let copied { unlink(copied) } }
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         let outcome = try await claims.claim(
             flow: flow.name, sha256: sha256, fileName: name, processingPath: path,
-            fileIdentity: "\(info.st_dev):\(info.st_ino)", setting: modes.setting(of: flow.name), by: instance)
+            fileIdentity: "\(info.st_dev):\(info.st_ino)", setting: setting, by: instance)
         switch outcome {
         case .duplicate(let earlier):
             return try await settleDuplicate(path, sha256: sha256, of: earlier)
@@ -89,26 +99,36 @@ public struct FileDropProcessor: Sendable {
             if let error = inspection.error {
                 return try await settleBroken(path, claim: claim, error: error)
             }
-            return try await route(path, claim: claim, records: inspection.records)
+            // The early copy becomes the legacy file's temporary only for a delivery not begun yet, in a mode
+            // that delivers the whole file.
+            var prewritten = false
+            if let early, claim.legacyDelivery == .pending, claim.setting.mode == .legacy || claim.setting.mode == .shadow
+            {
+                let target = URL(fileURLWithPath: flow.inbox).appendingPathComponent(claim.fileName).path
+                guard rename(early, FileSink.temporaryPath(for: target)) == 0 else {
+                    throw FileDropError.io("cannot rename \(early): \(String(cString: strerror(errno)))")
+                }
+                copied = nil
+                prewritten = true
+            }
+            return try await route(path, claim: claim, records: inspection.records, prewritten: prewritten)
         }
     }
 
     // MARK: Inspection
 
-    struct Inspection {
-        var sha256: String?
+    struct Inspection: Sendable {
         var records = 0
         var error: FileFormatError?
     }
 
     /// The whole file read once: its structure checked (nothing is sent before the end is known to be sound, so
-    /// a broken trailer keeps the file from both sides), its records counted and its bytes hashed.
+    /// a broken trailer keeps the file from both sides) and its records counted.
     func inspect(_ path: String) -> Inspection {
         var inspection = Inspection()
         do {
             let reader = try flow.format.reader(path: path, building: false, namespaces: flow.definition.namespaces)
             while try reader.skip() { inspection.records += 1 }
-            inspection.sha256 = try reader.digest()
         } catch let error as FileFormatError {
             inspection.error = error
         } catch {
@@ -120,7 +140,9 @@ public struct FileDropProcessor: Sendable {
 
     // MARK: Routing
 
-    private func route(_ path: String, claim: FileClaimStore.Claim, records: Int) async throws -> FileResult? {
+    private func route(_ path: String, claim: FileClaimStore.Claim, records: Int, prewritten: Bool) async throws
+        -> FileResult?
+    {
         let setting = claim.setting
         var result =
             try await claims.progress(claim).flatMap(FileResult.decode)
@@ -135,14 +157,14 @@ public struct FileDropProcessor: Sendable {
         }
         switch setting.mode {
         case .legacy, .shadow:
-            result.legacyFile = try await deliverToLegacy(claim) { sink in
-                try ByteStream(path: path).copyRest(to: sink)
+            result.legacyFile = try await deliverToLegacy(claim, prewritten: prewritten) { sink in
+                try ByteStream(path: path, hashing: false).copyRest(to: sink)
                 try sink.commit()
-            }
+                return records
+            }.path
             result.deliveredToLegacy = records
         case .canary:
-            var delivered: Int?
-            result.legacyFile = try await deliverToLegacy(claim) { sink in
+            let (legacyFile, delivered) = try await deliverToLegacy(claim, prewritten: false) { sink in
                 let reader = try flow.format.reader(path: path, building: true, namespaces: flow.definition.namespaces)
                 var part: (any PartWriter)?
                 var count = 0
@@ -156,8 +178,9 @@ public struct FileDropProcessor: Sendable {
                 }
                 let writer = try part ?? flow.format.partWriter(to: sink, prologue: reader.prologue)
                 try writer.finish(closing: reader.closing)
-                delivered = count
+                return count
             }
+            result.legacyFile = legacyFile
             result.deliveredToLegacy = try delivered ?? countLegacyShare(path, setting)
         case .new:
             if claim.legacyDelivery == .pending { try await claims.legacyDelivery(claim, .none) }
@@ -192,28 +215,31 @@ public struct FileDropProcessor: Sendable {
 
     /// Writes the legacy file under a temporary name, fsyncs it, and publishes it into the inbox without ever
     /// replacing a file already there; the claim records each step, so a crash at any point neither loses the
-    /// delivery nor makes it twice. Returns the delivered file's path.
-    private func deliverToLegacy(_ claim: FileClaimStore.Claim, write: (FileSink) throws -> Void) async throws
-        -> String
-    {
+    /// delivery nor makes it twice. Returns the delivered file's path, and what `write` returned when it ran
+    /// (it does not when the file was written before: early, or before a crash).
+    private func deliverToLegacy(
+        _ claim: FileClaimStore.Claim, prewritten: Bool, write: @escaping @Sendable (FileSink) throws -> Int
+    ) async throws -> (path: String, written: Int?) {
         let target = URL(fileURLWithPath: flow.inbox).appendingPathComponent(claim.fileName).path
         let temporary = FileSink.temporaryPath(for: target)
+        var written: Int?
         switch claim.legacyDelivery {
         case .delivered, .none:
-            return target
+            return (target, nil)
         case .written where FileManager.default.fileExists(atPath: temporary):
             try publish(temporary, target)
         case .written:
             break  // published before the crash; only the claim's last step was missing
         case .pending:
-            try FileManager.default.createDirectory(atPath: flow.inbox, withIntermediateDirectories: true)
-            let sink = try FileSink(finalPath: target)
-            try write(sink)
+            if !prewritten {
+                try FileManager.default.createDirectory(atPath: flow.inbox, withIntermediateDirectories: true)
+                written = try await offload { try write(FileSink(finalPath: target)) }
+            }
             try await claims.legacyDelivery(claim, .written)
             try publish(temporary, target)
         }
         try await claims.legacyDelivery(claim, .delivered)
-        return target
+        return (target, written)
     }
 
     /// `link` then `unlink`: publishing fails rather than overwrite a file the consumer has not taken yet. After a

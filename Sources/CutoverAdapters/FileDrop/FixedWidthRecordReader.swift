@@ -25,7 +25,7 @@ final class FixedWidthRecordReader: RecordReader {
     init(path: String, format: FixedWidthFormat, building: Bool) throws {
         self.format = format
         self.building = building
-        self.stream = try ByteStream(path: path)
+        self.stream = try ByteStream(path: path, hashing: false)
         self.fileName = URL(fileURLWithPath: path).lastPathComponent
         // Longest prefix first, so that "D1" wins over "D".
         self.types = format.recordTypes.sorted { $0.prefix.count > $1.prefix.count }
@@ -62,9 +62,6 @@ final class FixedWidthRecordReader: RecordReader {
         try nextDetail() != nil
     }
 
-    func digest() throws -> String {
-        try stream.finishDigest()
-    }
 
     static func slice(_ characters: [Character], _ column: ColumnDefinition) -> String {
         let start = (column.start ?? 1) - 1

@@ -16,7 +16,8 @@ struct FileRecord: Sendable {
 }
 
 /// One pass over one dropped file, record by record, in constant memory. A reader made for validation only
-/// (`building: false`) checks structure without building values.
+/// (`building: false`) checks structure without building values. Readers do not hash: the content hash is a pass
+/// of its own (``FileDigest``), run beside the validation pass.
 protocol RecordReader: AnyObject {
     /// The next detail record, or nil once the file's end has been read and checked (trailer, control totals).
     func next() throws -> FileRecord?
@@ -26,8 +27,6 @@ protocol RecordReader: AnyObject {
     var prologue: [UInt8] { get }
     /// What closes the file after the last record (a fixed-width trailer as read, an XML end tag); nil for none.
     var closing: [UInt8]? { get }
-    /// SHA-256 of the whole file (reads what is left).
-    func digest() throws -> String
 }
 
 /// Writes a well-formed file of the same format holding only some of the records (a canary's legacy part):

@@ -68,10 +68,6 @@ final class XMLRecordReader: RecordReader {
         return true
     }
 
-    func digest() throws -> String {
-        // The streaming reader does not hash: one more read, sequential and in the page cache.
-        try ByteStream(path: path).finishDigest()
-    }
 
     /// The error's line is libxml2's; the record number is left out, because the parser reads ahead of the
     /// records it has handed out.

@@ -47,6 +47,7 @@ public struct FileDropFixture: Sendable {
           stable_for_ms: \(stableForMilliseconds)
           min_age_ms: 0
           poll_interval_ms: 50
+          lease_ms: 3000
         \(watch)
         legacy:
           inbox: "\(root)/legacy/inbound"

@@ -37,6 +37,7 @@ public func packageRoot(file: String = #filePath) -> String {
 /// A logger that shows warnings and worse.
 public func quietLogger(_ label: String) -> Logger {
     var logger = Logger(label: label)
-    logger.logLevel = .warning
+    logger.logLevel =
+        ProcessInfo.processInfo.environment["CUTOVER_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     return logger
 }

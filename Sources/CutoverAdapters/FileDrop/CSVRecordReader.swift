@@ -241,7 +241,6 @@ final class CSVRecordReader: RecordReader {
             message: "a character follows a closing quote (a quote inside a quoted field must be doubled)")
     }
 
-
     private func readRecord(keepingRaw: Bool) throws -> Bool {
         guard try tokenize(keepingRaw: keepingRaw) else { return false }
         number += 1

@@ -58,7 +58,10 @@ public struct FileDropProcessor: Sendable {
     /// or nil when it was not ours to process (held elsewhere, or already moved on).
     @discardableResult
     public func process(_ path: String) async throws -> FileResult? {
-        try await claims.withFileLock(flow: flow.name, processingPath: path) {
+        try await claims.withFileLease(
+            flow: flow.name, processingPath: path, owner: instance,
+            ttl: .milliseconds(flow.watch.leaseMilliseconds)
+        ) {
             guard FileManager.default.fileExists(atPath: path) else { return nil }
             return try await processLocked(path)
         } ?? nil
@@ -72,7 +75,9 @@ public struct FileDropProcessor: Sendable {
         let early =
             setting.mode == .legacy || setting.mode == .shadow
             ? URL(fileURLWithPath: flow.inbox).appendingPathComponent(".\(name).cutover-early").path : nil
-        if early != nil { try FileManager.default.createDirectory(atPath: flow.inbox, withIntermediateDirectories: true) }
+        if early != nil {
+            try FileManager.default.createDirectory(atPath: flow.inbox, withIntermediateDirectories: true)
+        }
         async let digest = offload { try FileDigest.compute(path, copyTo: early) }
         async let inspected = offload { inspect(path) }
         let (sha256, inspection) = try await (digest, inspected)
@@ -102,7 +107,8 @@ public struct FileDropProcessor: Sendable {
             // The early copy becomes the legacy file's temporary only for a delivery not begun yet, in a mode
             // that delivers the whole file.
             var prewritten = false
-            if let early, claim.legacyDelivery == .pending, claim.setting.mode == .legacy || claim.setting.mode == .shadow
+            if let early, claim.legacyDelivery == .pending,
+                claim.setting.mode == .legacy || claim.setting.mode == .shadow
             {
                 let target = URL(fileURLWithPath: flow.inbox).appendingPathComponent(claim.fileName).path
                 guard rename(early, FileSink.temporaryPath(for: target)) == 0 else {

@@ -62,7 +62,6 @@ final class FixedWidthRecordReader: RecordReader {
         try nextDetail() != nil
     }
 
-
     static func slice(_ characters: [Character], _ column: ColumnDefinition) -> String {
         let start = (column.start ?? 1) - 1
         let end = min(characters.count, start + (column.length ?? 0))

@@ -68,7 +68,6 @@ final class XMLRecordReader: RecordReader {
         return true
     }
 
-
     /// The error's line is libxml2's; the record number is left out, because the parser reads ahead of the
     /// records it has handed out.
     static func formatError(_ error: XMLError, file: String) -> FileFormatError {

@@ -11,13 +11,17 @@ public struct WatchDefinition: Sendable, Hashable {
     /// When set, a file is taken once `<name><marker>` appears.
     public var doneMarker: String?
     public var pollIntervalMilliseconds: Int
+    /// How long an instance's hold on a file in `processing/` lasts without renewal (renewed every third of it):
+    /// after a crash, another instance takes the file over once it lapses.
+    public var leaseMilliseconds: Int
     public var processingDirectory: String?
     public var doneDirectory: String?
     public var failedDirectory: String?
 
     public init(
         directory: String, pattern: String, stableForMilliseconds: Int = 2000, minimumAgeMilliseconds: Int = 1000,
-        doneMarker: String? = nil, pollIntervalMilliseconds: Int = 1000, processingDirectory: String? = nil,
+        doneMarker: String? = nil, pollIntervalMilliseconds: Int = 1000, leaseMilliseconds: Int = 15000,
+        processingDirectory: String? = nil,
         doneDirectory: String? = nil, failedDirectory: String? = nil
     ) {
         self.directory = directory
@@ -26,6 +30,7 @@ public struct WatchDefinition: Sendable, Hashable {
         self.minimumAgeMilliseconds = minimumAgeMilliseconds
         self.doneMarker = doneMarker
         self.pollIntervalMilliseconds = pollIntervalMilliseconds
+        self.leaseMilliseconds = leaseMilliseconds
         self.processingDirectory = processingDirectory
         self.doneDirectory = doneDirectory
         self.failedDirectory = failedDirectory

@@ -3,7 +3,8 @@ import Yams
 
 enum FileDropParsing {
     static let watchKeys = [
-        "directory", "pattern", "stable_for_ms", "min_age_ms", "done_marker", "poll_interval_ms", "processing_dir",
+        "directory", "pattern", "stable_for_ms", "min_age_ms", "done_marker", "poll_interval_ms", "lease_ms",
+        "processing_dir",
         "done_dir", "failed_dir",
     ]
     static let formatKeys = [
@@ -23,6 +24,7 @@ extension FlowParser {
             minimumAgeMilliseconds: reader.int("min_age_ms", range: 0...3_600_000) ?? 1000,
             doneMarker: reader.string("done_marker"),
             pollIntervalMilliseconds: reader.int("poll_interval_ms", range: 10...3_600_000) ?? 1000,
+            leaseMilliseconds: reader.int("lease_ms", range: 1000...3_600_000) ?? 15000,
             processingDirectory: reader.string("processing_dir"), doneDirectory: reader.string("done_dir"),
             failedDirectory: reader.string("failed_dir")
         )

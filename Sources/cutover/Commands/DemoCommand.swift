@@ -47,8 +47,10 @@ struct DemoCommand: AsyncParsableCommand {
             step.say(
                 "legacy SOAP service  \(simulators.legacyURL)\(LegacySOAPSimulator.path) (orders in schema legacy_po)")
             step.say("cloud ERP (BC v2.0)  \(simulators.erpURL)/api/v2.0, prices \(Self.divergentSupplier) 0.50 higher")
+            // The pharmacy's drop folder and the legacy ERP's inbox live under the demo's home unless set.
+            let folders = ["DROP_DIR": context.home + "/drop", "LEGACY_DIR": context.home + "/legacy"]
             let flows = try AdapterLoader(
-                environment: context.environment.merging(simulators.adapterEnvironment) { $1 }
+                environment: folders.merging(context.environment) { $1 }.merging(simulators.adapterEnvironment) { $1 }
             )
             .load(directory: directory)
             let server = CutoverServer(
@@ -82,9 +84,10 @@ struct DemoScenario: Sendable {
 
     func play() async throws {
         let store = FlowStateStore(client: client, logger: logger)
-        if try await store.state(flow)?.setting != .legacy {
+        for flow in [flow, DemoFileDrops.flow] where try await store.state(flow).map({ $0.setting != .legacy }) ?? false
+        {
             try await store.rollback(flow, actor: "demo", reason: "demo starts from legacy")
-            try await waitForMode(.legacy)
+            try await waitForMode(.legacy, flow: flow)
         }
         let http = HTTPClient.cutover()
         do {
@@ -113,16 +116,27 @@ struct DemoScenario: Sendable {
         let started = Date()
         let run = String(Int(started.timeIntervalSince1970))
 
+        let drops = try definitions.first { $0.flow == DemoFileDrops.flow }.map {
+            DemoFileDrops(flow: try FileDropFlow($0), step: step, run: run)
+        }
+
         step.phase("legacy: Cutover is a transparent, audited wrapper")
         try await drive(traffic, suppliers, tag: "\(run)-L")
+        try await drops?.drop("legacy", records: 240)
 
         step.phase("shadow: legacy answers; the ERP gets the same orders off the callers' path")
         try await change(store, ModeSetting(mode: .shadow), "start the parallel run")
         try await drive(traffic, suppliers + suppliers, tag: "\(run)-S")
+        try await change(store, ModeSetting(mode: .shadow), "start the parallel run", flow: DemoFileDrops.flow)
+        try await drops?.drop("shadow", records: 240)
+        try await drops?.drop("legacy", records: 240, again: true)
 
         step.phase("canary 25%: a stable quarter of suppliers is served by the ERP")
         try await change(store, ModeSetting(mode: .canary, percent: 25), "first suppliers on the ERP")
         try await drive(traffic, suppliers + suppliers, tag: "\(run)-C")
+        try await change(
+            store, ModeSetting(mode: .canary, percent: 25), "first sites on the ERP", flow: DemoFileDrops.flow)
+        try await drops?.drop("canary", records: 240)
 
         step.phase("new: the ERP answers every call, rendered as the legacy answer")
         let readiness = try await ReadinessCheck.assess(
@@ -137,12 +151,21 @@ struct DemoScenario: Sendable {
         let legacyCalls = simulators.legacy.calls
         try await drive(traffic, suppliers, tag: "\(run)-N")
         step.say("legacy service calls during this phase: \(simulators.legacy.calls - legacyCalls)")
+        try await change(
+            store, ModeSetting(mode: .new), "every site on the ERP (demo: forced past promote_when)", force: true,
+            flow: DemoFileDrops.flow)
+        try await drops?.drop("new", records: 240)
 
         step.phase("rollback: one command, every instance back on legacy within a second")
         let rollback = try await store.rollback(flow, actor: "demo", reason: "demo rollback drill")
         try await waitForMode(.legacy)
         step.say("\(rollback.from?.description ?? "-") → \(rollback.to), version \(rollback.version)")
         try await drive(traffic, Array(suppliers.prefix(4)), tag: "\(run)-R")
+        if let drops {
+            try await store.rollback(DemoFileDrops.flow, actor: "demo", reason: "demo rollback drill")
+            try await waitForMode(.legacy, flow: DemoFileDrops.flow)
+            try await drops.drop("rollback", records: 120)
+        }
 
         step.phase("Refused: a forward skip needs --force")
         do {
@@ -153,16 +176,18 @@ struct DemoScenario: Sendable {
     }
 
     private func change(
-        _ store: FlowStateStore, _ setting: ModeSetting, _ reason: String, force: Bool = false, figures: String? = nil
+        _ store: FlowStateStore, _ setting: ModeSetting, _ reason: String, force: Bool = false, figures: String? = nil,
+        flow: String = DemoCommand.flow
     ) async throws {
+        guard definitions.contains(where: { $0.flow == flow }) else { return }
         let change = try await store.change(
             flow, to: setting, actor: "demo", reason: reason, force: force, figures: figures)
-        try await waitForMode(setting)
-        step.say("\(change.from?.description ?? "-") → \(change.to), version \(change.version): \(reason)")
+        try await waitForMode(setting, flow: flow)
+        step.say("\(flow): \(change.from?.description ?? "-") → \(change.to), version \(change.version): \(reason)")
     }
 
-    /// Waits (polling the server's own view, at most 5 s) until the facade runs in `setting`.
-    private func waitForMode(_ setting: ModeSetting) async throws {
+    /// Waits (polling the server's own view, at most 5 s) until the server runs `flow` in `setting`.
+    private func waitForMode(_ setting: ModeSetting, flow: String = DemoCommand.flow) async throws {
         let end = ContinuousClock.now + .seconds(5)
         while running.modes.setting(of: flow) != setting, ContinuousClock.now < end {
             try await Task.sleep(for: .milliseconds(20))
@@ -199,4 +224,66 @@ struct DemoNarrator: Sendable {
     func phase(_ text: String) { print("\n==> \(text)") }
     func say(_ text: String) { print("    \(text)") }
     func done(_ text: String) { print("\n\(text)") }
+}
+
+/// The pharmacy's nightly stock export in the demo: a file dropped (with its done marker) into the flow's folder
+/// at each phase, taken by `serve`'s watcher, and its result read back.
+struct DemoFileDrops: Sendable {
+    static let flow = "pharmacy-stock-export"
+    let flow: FileDropFlow
+    let step: DemoNarrator
+    let run: String
+
+    static let sites = [
+        "NORTH-ICU", "NORTH-ED", "SOUTH-MAIN", "EAST-ONC", "WEST-PEDS", "CENTRAL-PHARM", "RIVER-CLINIC",
+    ]
+    static let uoms = ["EA", "BX", "VL"]
+
+    /// Drops a stock file of `records` records named for `phase` (`again`: the same bytes as that phase's first
+    /// drop, under another name) and reports what became of it.
+    func drop(_ phase: String, records: Int, again: Bool = false) async throws {
+        var text = "site,ndc,qty_on_hand,uom\n"
+        let seed = phase.unicodeScalars.reduce(0) { $0 * 31 + Int($1.value) } % 10_000
+        for number in 1...records {
+            let ndc = String(format: "%05d-%04d-%02d", (number * 37 + seed) % 99_999, number % 9999, number % 99)
+            text += "\(Self.sites[number % Self.sites.count]),\(ndc),\(number % 400).\(number % 10),"
+            text += "\(Self.uoms[number % Self.uoms.count])\n"
+        }
+        let name = "STOCK_\(run)_\(phase)\(again ? "_resent" : "").csv"
+        let path = flow.watch.directory + "/" + name
+        try FileManager.default.createDirectory(atPath: flow.watch.directory, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        if let marker = flow.watch.doneMarker {
+            try Data().write(to: URL(fileURLWithPath: path + marker))
+        }
+        let resultPath = flow.doneDirectory + "/" + name + ".result.json"
+        let failedPath = flow.failedDirectory + "/" + name + ".result.json"
+        let end = ContinuousClock.now + .seconds(60)
+        var result: FileResult?
+        while result == nil, ContinuousClock.now < end {
+            for candidate in [resultPath, failedPath] {
+                if let data = FileManager.default.contents(atPath: candidate) {
+                    result = FileResult.decode(String(decoding: data, as: UTF8.self))
+                }
+            }
+            if result == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        guard let result else {
+            step.say("\(Self.flow): \(name) was not processed within 60 s")
+            return
+        }
+        var told = "\(Self.flow): \(name), \(result.recordsSeen) records in \(result.mode)"
+        if result.duplicate {
+            told =
+                "\(Self.flow): \(name) has the same bytes as \(result.duplicateOf ?? "an earlier file"): "
+                + "recorded as a duplicate, nothing delivered or sent again"
+        } else if let error = result.error {
+            told += ": refused, \(error)"
+        } else {
+            told += ": \(result.deliveredToLegacy) to the legacy inbox, \(result.sent) to the ERP"
+            if result.compared > 0 { told += ", \(result.compared) compared, \(result.mismatches) mismatches" }
+            if result.failed > 0 { told += ", \(result.failed) failed" }
+        }
+        step.say(told)
+    }
 }

@@ -86,12 +86,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The adapters: the SOAP facade and the file-drop adapter; database-job and reconciliation next.
+        // The adapters: the SOAP facade, the file-drop adapter and reconciliation; the database-job adapter next.
         .target(
             name: "CutoverAdapters",
             dependencies: [
                 "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverXML", "CutoverHTTP",
                 crypto,
+                postgresNIO,
                 asyncHTTPClient,
                 tracing,
                 instrumentation,

@@ -49,6 +49,18 @@ public struct ParallelRunReport: Sendable, Codable, Hashable {
         public var matches: Int
     }
 
+    /// The flow's latest state-level reconciliation (`cutover reconcile`), whenever it ran.
+    public struct Reconciliation: Sendable, Codable, Hashable {
+        public var at: Date
+        public var legacyRecords: Int
+        public var newRecords: Int
+        public var onlyInLegacy: Int
+        public var onlyInNew: Int
+        public var changed: Int
+        /// Control total → (legacy, new).
+        public var totals: [String: [String]]
+    }
+
     public var flow: String
     public var since: Date
     public var until: Date
@@ -66,4 +78,5 @@ public struct ParallelRunReport: Sendable, Codable, Hashable {
     public var readiness: ReadinessAssessment
     public var bucketSeconds: Int
     public var buckets: [Bucket]
+    public var reconciliation: Reconciliation? = nil
 }

@@ -43,6 +43,14 @@ public struct ReportBuilder: Sendable {
         let buckets = try await self.buckets(flow, since, until, bucketSeconds)
         var counts: [Verdict: Int] = [:]
         for (name, count) in verdicts { if let verdict = Verdict(rawValue: name) { counts[verdict] = count } }
+        progress("reconciliation")
+        let reconciliation = try await ReconciliationStore(client: client, logger: logger).latest(flows: [flow]).first
+            .map { stored in
+                ParallelRunReport.Reconciliation(
+                    at: stored.startedAt, legacyRecords: stored.legacyCount, newRecords: stored.newCount,
+                    onlyInLegacy: stored.onlyLegacy, onlyInNew: stored.onlyNew, changed: stored.changed,
+                    totals: Self.totals(stored.result))
+            }
         return ParallelRunReport(
             flow: flow, since: since, until: until, exchanges: volume.reduce(0) { $0 + $1.exchanges }, volume: volume,
             verdicts: verdicts, topFields: fields, latency: latency, latencyHistogram: histogram,
@@ -51,7 +59,17 @@ public struct ReportBuilder: Sendable {
             timeline: Array(timeline),
             readiness: ReadinessAssessment.assess(
                 flow: flow, minimumExchanges: minimumExchanges, minimumMatchRate: minimumMatchRate, counts: counts),
-            bucketSeconds: bucketSeconds, buckets: buckets)
+            bucketSeconds: bucketSeconds, buckets: buckets, reconciliation: reconciliation)
+    }
+
+    /// The control totals of a stored reconciliation's JSON: name → [legacy, new].
+    static func totals(_ json: String) -> [String: [String]] {
+        guard case .object(let members)? = (try? JSONValue.parse(json))?.value(at: "/totals") else { return [:] }
+        var totals: [String: [String]] = [:]
+        for (name, value) in members {
+            totals[name] = [value.value(at: "/legacy")?.scalarText ?? "-", value.value(at: "/new")?.scalarText ?? "-"]
+        }
+        return totals
     }
 
     /// About 48 buckets over the period, in whole minutes, hours or days.

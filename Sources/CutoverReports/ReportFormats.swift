@@ -40,7 +40,17 @@ public enum ReportText {
             out += "| \(row.side) | \(row.calls) | \(seconds(row.p50Seconds)) | \(seconds(row.p90Seconds)) | "
             out += "\(seconds(row.p99Seconds)) |\n"
         }
-        out += "\nDead letters: \(report.deadLetters).\n\n## Mode changes\n\n"
+        out += "\nDead letters: \(report.deadLetters).\n"
+        if let reconciliation = report.reconciliation {
+            out += "\n## Latest reconciliation (\(time(reconciliation.at)))\n\n"
+            out += "Legacy \(reconciliation.legacyRecords) records, ERP \(reconciliation.newRecords); only in legacy "
+            out += "\(reconciliation.onlyInLegacy), only in the ERP \(reconciliation.onlyInNew), changed "
+            out += "\(reconciliation.changed).\n\n| control total | legacy | ERP |\n| --- | ---: | ---: |\n"
+            for (name, values) in reconciliation.totals.sorted(by: { $0.key < $1.key }) {
+                out += "| \(name) | \(values.first ?? "-") | \(values.last ?? "-") |\n"
+            }
+        }
+        out += "\n## Mode changes\n\n"
         if report.timeline.isEmpty {
             out += "None in the period.\n"
         } else {

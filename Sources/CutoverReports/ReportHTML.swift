@@ -41,7 +41,20 @@ public enum ReportHTML {
         body += table(
             ["field", "occurrences", "examples (correlation ids)"],
             report.topFields.map { [$0.path, String($0.occurrences), $0.examples.joined(separator: ", ")] })
-        body += "<p>Dead letters: \(report.deadLetters).</p>\n<h2>Mode changes</h2>\n"
+        body += "<p>Dead letters: \(report.deadLetters).</p>\n"
+        if let reconciliation = report.reconciliation {
+            body += "<h2>Latest reconciliation (\(e(ReportText.time(reconciliation.at))))</h2>\n"
+            body +=
+                "<p>Legacy \(reconciliation.legacyRecords) records, ERP \(reconciliation.newRecords); only in legacy "
+            body += "\(reconciliation.onlyInLegacy), only in the ERP \(reconciliation.onlyInNew), changed "
+            body += "\(reconciliation.changed).</p>\n"
+            body += table(
+                ["control total", "legacy", "ERP"],
+                reconciliation.totals.sorted { $0.key < $1.key }.map {
+                    [$0.key, $0.value.first ?? "-", $0.value.last ?? "-"]
+                })
+        }
+        body += "<h2>Mode changes</h2>\n"
         body += table(
             ["when", "from", "to", "by", "why"],
             report.timeline.map { [ReportText.time($0.at), $0.from ?? "-", $0.to, $0.actor, $0.reason] })

@@ -73,7 +73,9 @@ public enum FieldComparator {
         ((try? source.values(at: path)) ?? []).first
     }
 
-    static func compare(_ field: CompareField, path: String, _ legacyValue: String, _ newValue: String) -> FieldDiff? {
+    public static func compare(_ field: CompareField, path: String, _ legacyValue: String, _ newValue: String)
+        -> FieldDiff?
+    {
         let rule = rule(for: field)
         guard let left = canonical(legacyValue, field), let right = canonical(newValue, field) else {
             return legacyValue == newValue

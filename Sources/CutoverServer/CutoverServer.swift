@@ -133,6 +133,10 @@ public struct CutoverServer: Sendable {
                 claims: FileClaimStore(client: client, logger: logger),
                 quotas: quotas),
             startWhen: startWhen, logger: logger)
+        let jobs = DBJobScheduler(
+            runners: try dbJobRunners(
+                httpClient: httpClient, modes: watcher, audit: audit, client: client, quotas: quotas),
+            store: JobStore(client: client, logger: logger), startWhen: startWhen, logger: logger)
         let control = FlowControl(client: client, definitions: configuration.flows, logger: logger)
         let scheduledChanges = ScheduledChangeRunner(
             control: control, watcher: watcher, instance: configuration.instanceName,
@@ -186,6 +190,7 @@ public struct CutoverServer: Sendable {
                                 client: client, flows: configuration.flows, readiness: readiness, logger: logger)),
                         .init(service: writer), .init(service: watcher), .init(service: offPath),
                         .init(service: rollbackGuard), .init(service: scheduledChanges), .init(service: fileDrops),
+                        .init(service: jobs),
                         .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                     ],
                 gracefulShutdownSignals: gracefulShutdownSignals,
@@ -254,6 +259,22 @@ extension CutoverServer {
                 erp: definition.new.map { ERPClient(httpClient: httpClient, credentials: $0.auth, logger: logger) },
                 audit: audit, claims: claims, redactor: redactor, instance: configuration.instanceName, quotas: quotas,
                 logger: logger)
+        }
+    }
+}
+
+extension CutoverServer {
+    /// One runner per db-job flow, each with its own ERP token cache.
+    func dbJobRunners(
+        httpClient: HTTPClient, modes: any ModeSource, audit: any AuditSink, client: PostgresClient, quotas: ERPQuotas
+    ) throws -> [DBJobRunner] {
+        let redactor = Redactor(key: configuration.redactionKey)
+        return try configuration.flows.filter { $0.kind == .dbJob }.map { definition in
+            DBJobRunner(
+                flow: try DBJobFlow(definition), modes: modes,
+                erp: definition.new.map { ERPClient(httpClient: httpClient, credentials: $0.auth, logger: logger) },
+                audit: audit, client: client, redactor: redactor, instance: configuration.instanceName,
+                quotas: quotas, logger: logger)
         }
     }
 }

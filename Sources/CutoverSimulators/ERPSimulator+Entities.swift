@@ -96,7 +96,9 @@ extension ERPSimulator {
             stats.created[set, default: 0] += 1
             response = Self.json(201, Self.representation(entity), headers: [("ETag", Self.etag(entity))])
         }
-        if let replayKey { idempotent[replayKey] = response }
+        // Like most idempotency schemes, a refused request (a validation error) is not remembered: fixed and sent
+        // again under the same key, it is taken.
+        if let replayKey, (200..<300).contains(response.status) { idempotent[replayKey] = response }
         return response
     }
 

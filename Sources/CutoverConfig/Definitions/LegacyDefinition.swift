@@ -44,10 +44,15 @@ public struct DBJobLegacy: Sendable, Hashable {
     public var captureSQL: String?
     public var schedule: Schedule
     public var source: SourceDefinition
+    /// How long a run's hold lasts without renewal (renewed every third of it): after a crash, the next run starts
+    /// once it lapses.
+    public var leaseMilliseconds: Int
 
     public init(
-        databaseURL: String, sql: String, captureSQL: String? = nil, schedule: Schedule, source: SourceDefinition
+        databaseURL: String, sql: String, captureSQL: String? = nil, schedule: Schedule, source: SourceDefinition,
+        leaseMilliseconds: Int = 30_000
     ) {
+        self.leaseMilliseconds = leaseMilliseconds
         self.databaseURL = databaseURL
         self.sql = sql
         self.captureSQL = captureSQL

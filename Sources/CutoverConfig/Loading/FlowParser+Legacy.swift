@@ -44,7 +44,9 @@ extension FlowParser {
         let databaseURL = legacy?.string("database_url", required: true)
         let sql = legacy?.string("sql", required: true)
         let capture = legacy?.mapping("capture", allowed: ["sql"])?.string("sql", required: true)
-        let schedule = top.mapping("schedule", allowed: ["every", "cron"], required: true).flatMap(parseSchedule)
+        let scheduleReader = top.mapping("schedule", allowed: ["every", "cron", "lease_ms"], required: true)
+        let schedule = scheduleReader.flatMap(parseSchedule)
+        let lease = scheduleReader?.int("lease_ms", range: 1000...86_400_000) ?? 30_000
         let source = top.mapping("source", allowed: ["sql", "ack_sql", "key"], required: true).flatMap { reader in
             let sql = reader.string("sql", required: true)
             let key = reader.string("key", required: true)
@@ -54,7 +56,9 @@ extension FlowParser {
         }
         guard let databaseURL, let sql, let schedule, let source else { return nil }
         return .dbJob(
-            DBJobLegacy(databaseURL: databaseURL, sql: sql, captureSQL: capture, schedule: schedule, source: source))
+            DBJobLegacy(
+                databaseURL: databaseURL, sql: sql, captureSQL: capture, schedule: schedule, source: source,
+                leaseMilliseconds: lease))
     }
 
     private func parseSchedule(_ reader: MappingReader) -> Schedule? {
@@ -68,9 +72,7 @@ extension FlowParser {
             }
             return .every(seconds: seconds)
         case (nil, let cron?):
-            let fields = cron.split(separator: " ", omittingEmptySubsequences: true)
-            let allowed = CharacterSet(charactersIn: "0123456789*/,-")
-            guard fields.count == 5, fields.allSatisfy({ $0.unicodeScalars.allSatisfy(allowed.contains) }) else {
+            guard CronExpression(cron) != nil else {
                 sink.error(
                     "schedule.cron '\(cron)' is not a five-field cron expression", at: reader.node("cron")?.mark,
                     hint: "minute hour day-of-month month day-of-week, e.g. */5 * * * *"

@@ -125,76 +125,13 @@ public struct FileClaimStore: Sendable {
             """, logger: logger)
     }
 
-    /// Runs `body` holding the lease on one processing file, renewed every third of `ttl` while `body` runs, and
-    /// released afterwards. Returns nil without running `body` when another instance holds a live lease. If a
-    /// renewal finds the lease taken over (it lapsed while this instance could not reach PostgreSQL), `body`'s task
-    /// is cancelled: it stops at its next batch and leaves the file to its new holder.
+    /// Runs `body` holding the lease on one processing file (see ``LeaseStore``); nil when another instance holds it.
     public func withFileLease<T: Sendable>(
         flow: String, processingPath: String, owner: String, ttl: Duration,
         _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T? {
-        let seconds = Double(ttl.components.seconds) + Double(ttl.components.attoseconds) / 1e18
-        let taken = try await client.query(
-            """
-            INSERT INTO cutover.file_leases AS l (flow, processing_path, owner, expires_at)
-            VALUES (\(flow), \(processingPath), \(owner), now() + make_interval(secs => \(seconds)))
-            ON CONFLICT (flow, processing_path) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-            WHERE l.expires_at < now() OR l.owner = excluded.owner
-            RETURNING 1
-            """, logger: logger)
-        var held = false
-        for try await _ in taken { held = true }
-        guard held else { return nil }
-        let outcome: Result<T, any Error> = await withTaskGroup(of: Result<T, any Error>?.self) { group in
-            group.addTask {
-                do {
-                    return .success(try await body())
-                } catch {
-                    return .failure(error)
-                }
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: ttl / 3)
-                    if Task.isCancelled { break }
-                    do {
-                        let renewed = try await client.query(
-                            """
-                            UPDATE cutover.file_leases SET expires_at = now() + make_interval(secs => \(seconds))
-                            WHERE flow = \(flow) AND processing_path = \(processingPath) AND owner = \(owner)
-                            RETURNING 1
-                            """, logger: logger)
-                        var still = false
-                        for try await _ in renewed { still = true }
-                        if !still {
-                            logger.error(
-                                "lost the lease on a file being processed: leaving it to its new holder",
-                                metadata: ["file": "\(processingPath)"])
-                            return .failure(FileClaimError(message: "the lease on \(processingPath) was taken over"))
-                        }
-                    } catch {
-                        // PostgreSQL away: keep working; the lease is renewed once it is back (or lapses).
-                        logger.warning("could not renew a file lease", metadata: ["error": "\(error)"])
-                    }
-                }
-                return nil
-            }
-            // The first to finish decides: the body's outcome, or the lease lost (the body is then cancelled).
-            var result: Result<T, any Error>?
-            while let next = await group.next() {
-                if let next, result == nil {
-                    result = next
-                    group.cancelAll()
-                }
-            }
-            return result ?? .failure(CancellationError())
-        }
-        try? await client.run(
-            """
-            DELETE FROM cutover.file_leases
-            WHERE flow = \(flow) AND processing_path = \(processingPath) AND owner = \(owner)
-            """, logger: logger)
-        return try outcome.get()
+        try await LeaseStore(client: client, logger: logger).withLease(
+            scope: "file:\(flow)", key: processingPath, owner: owner, ttl: ttl, body)
     }
 
     static let columns =

@@ -27,13 +27,14 @@ CREATE TABLE cutover.file_claims (
 
 CREATE INDEX file_claims_path ON cutover.file_claims (flow, processing_path);
 
--- Who is working on a file in processing/ right now: a lease renewed while the work goes on. A process that dies
--- stops renewing, and another instance takes the file over once the lease lapses. A row, not a session lock, so a
--- PostgreSQL restart neither drops the hold nor strands the holder on a dead connection.
-CREATE TABLE cutover.file_leases (
-    flow             text NOT NULL,
-    processing_path  text NOT NULL,
-    owner            text NOT NULL,
-    expires_at       timestamptz NOT NULL,
-    PRIMARY KEY (flow, processing_path)
+-- Who is working on something right now (a file in processing/, a database job's run): a lease renewed while the
+-- work goes on. A process that dies stops renewing, and another instance takes the work over once the lease lapses.
+-- A row, not a session lock, so a PostgreSQL restart neither drops the hold nor strands the holder on a dead
+-- connection.
+CREATE TABLE cutover.leases (
+    scope       text NOT NULL,
+    key         text NOT NULL,
+    owner       text NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    PRIMARY KEY (scope, key)
 );

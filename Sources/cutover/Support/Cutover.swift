@@ -11,7 +11,7 @@ struct Cutover: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ServeCommand.self, ValidateCommand.self, MigrateCommand.self, FlowCommand.self,
             RollbackCommand.self, ReadinessCommand.self, ReportCommand.self, CalibrateCommand.self, ReplayCommand.self,
-            AuditCommand.self, DropCommand.self, ReconcileCommand.self,
+            AuditCommand.self, DropCommand.self, ReconcileCommand.self, JobCommand.self,
             TokenCommand.self,
             SimCommand.self,
         ]

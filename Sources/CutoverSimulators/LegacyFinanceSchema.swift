@@ -53,16 +53,15 @@ public enum LegacyFinanceSchema {
     public static func prepare(_ client: PostgresClient, stage count: Int, first: Int = 1, logger: Logger) async throws
     {
         for statement in SQLScript.statements(in: sql) {
-            try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+            try await client.run(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
         guard count > 0 else { return }
-        try await client.query(
+        try await client.run(
             """
             INSERT INTO legacy.invoice_staging (vendor_no, invoice_no, amount, invoice_date)
             SELECT 'SUP-100' || (n % 9 + 1), 'INV-' || lpad(n::text, 6, '0'), 100 + (n % 97) + (n % 13) / 4.0,
                    DATE '2026-11-20' + (n % 5)::int
             FROM generate_series(\(first), \(first + count - 1)) AS n
-            """, logger: logger
-        ).collect()
+            """, logger: logger)
     }
 }

@@ -59,7 +59,7 @@ struct DBJobTests {
         let reference = try await TestPostgres.makeDatabase("legacyref")
         let expected = try await TestPostgres.withClient(reference) { client in
             try await LegacyFinanceSchema.prepare(client, stage: 40, logger: TestPostgres.logger)
-            try await client.query("CALL legacy.post_pending_invoices()", logger: TestPostgres.logger).collect()
+            try await client.run("CALL legacy.post_pending_invoices()", logger: TestPostgres.logger)
             return (
                 try await DBJobFixture.rows(client, Self.posted),
                 try await DBJobFixture.rows(client, Self.staging)
@@ -113,12 +113,11 @@ struct DBJobTests {
     func failures() async throws {
         try await DBJobFixture.run(staged: 20) { fixture in
             // Two invoices for a vendor the ERP does not know: refused (not retried), the other 20 go through.
-            try await fixture.legacy.query(
+            try await fixture.legacy.run(
                 """
                 INSERT INTO legacy.invoice_staging (vendor_no, invoice_no, amount, invoice_date)
                 VALUES ('SUP-0000', 'INV-BAD-1', 10, DATE '2026-11-21'), ('SUP-0000', 'INV-BAD-2', 20, DATE '2026-11-21')
-                """, logger: TestPostgres.logger
-            ).collect()
+                """, logger: TestPostgres.logger)
             let first = try await fixture.runner(ModeSetting(mode: .new)).run(legacy: fixture.legacy, trigger: "manual")
             let result = try #require(first)
             #expect(result.failed == 2)
@@ -128,10 +127,9 @@ struct DBJobTests {
                 "SELECT invoice_no FROM legacy.invoice_staging WHERE erp_exported_at IS NOT NULL")
             #expect(acked.count == 20, "nothing acked that the ERP did not accept")
             #expect(!acked.contains { $0.contains("INV-BAD") })
-            try await fixture.legacy.query(
+            try await fixture.legacy.run(
                 "UPDATE legacy.invoice_staging SET vendor_no = 'SUP-1001' WHERE vendor_no = 'SUP-0000'",
-                logger: TestPostgres.logger
-            ).collect()
+                logger: TestPostgres.logger)
             let second = try await fixture.run(ModeSetting(mode: .new))
             #expect(second.sent == 2)
             let invoices = await fixture.erpInvoices()

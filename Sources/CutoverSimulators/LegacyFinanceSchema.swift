@@ -48,10 +48,11 @@ public enum LegacyFinanceSchema {
         END $$;
         """
 
-    /// Creates the schema (idempotent) and stages `count` invoices from the catalogue's suppliers, numbered from
-    /// `first`.
-    public static func prepare(_ client: PostgresClient, stage count: Int, first: Int = 1, logger: Logger) async throws
-    {
+    /// Creates the schema (idempotent) and stages `count` invoices from the catalogue's suppliers, numbered
+    /// `prefix` + six digits from `first`.
+    public static func prepare(
+        _ client: PostgresClient, stage count: Int, first: Int = 1, prefix: String = "INV-", logger: Logger
+    ) async throws {
         for statement in SQLScript.statements(in: sql) {
             try await client.run(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
@@ -59,7 +60,7 @@ public enum LegacyFinanceSchema {
         try await client.run(
             """
             INSERT INTO legacy.invoice_staging (vendor_no, invoice_no, amount, invoice_date)
-            SELECT 'SUP-100' || (n % 9 + 1), 'INV-' || lpad(n::text, 6, '0'), 100 + (n % 97) + (n % 13) / 4.0,
+            SELECT 'SUP-100' || (n % 9 + 1), \(prefix) || lpad(n::text, 6, '0'), 100 + (n % 97) + (n % 13) / 4.0,
                    DATE '2026-11-20' + (n % 5)::int
             FROM generate_series(\(first), \(first + count - 1)) AS n
             """, logger: logger)

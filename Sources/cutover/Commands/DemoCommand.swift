@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import CutoverAdapters
 import CutoverConfig
 import CutoverCore
+import CutoverHTTP
 import CutoverServer
 import CutoverSimulators
 import CutoverStore
@@ -48,7 +49,11 @@ struct DemoCommand: AsyncParsableCommand {
                 "legacy SOAP service  \(simulators.legacyURL)\(LegacySOAPSimulator.path) (orders in schema legacy_po)")
             step.say("cloud ERP (BC v2.0)  \(simulators.erpURL)/api/v2.0, prices \(Self.divergentSupplier) 0.50 higher")
             // The pharmacy's drop folder and the legacy ERP's inbox live under the demo's home unless set.
-            let folders = ["DROP_DIR": context.home + "/drop", "LEGACY_DIR": context.home + "/legacy"]
+            // The legacy finance database of the invoice job is the demo's own PostgreSQL (schema `legacy`).
+            let folders = [
+                "DROP_DIR": context.home + "/drop", "LEGACY_DIR": context.home + "/legacy",
+                "LEGACY_DATABASE_URL": url.connectionString,
+            ]
             let flows = try AdapterLoader(
                 environment: folders.merging(context.environment) { $1 }.merging(simulators.adapterEnvironment) { $1 }
             )
@@ -63,7 +68,7 @@ struct DemoCommand: AsyncParsableCommand {
                 try await PostgresClient.withClient(url, logger: context.quietPoolLogger) { client in
                     let scenario = DemoScenario(
                         step: step, definitions: flows, running: running, simulators: simulators, client: client,
-                        logger: logger)
+                        redactionKey: redactionKey, logger: logger)
                     try await scenario.play()
                 }
             }
@@ -79,13 +84,14 @@ struct DemoScenario: Sendable {
     let running: CutoverServer.Running
     let simulators: RunningSimulators
     let client: PostgresClient
+    let redactionKey: [UInt8]
     let logger: Logger
     var flow: String { DemoCommand.flow }
 
     func play() async throws {
         let store = FlowStateStore(client: client, logger: logger)
-        for flow in [flow, DemoFileDrops.flow] where try await store.state(flow).map({ $0.setting != .legacy }) ?? false
-        {
+        for flow in [flow, DemoFileDrops.flow, DemoInvoiceJob.flow]
+        where try await store.state(flow).map({ $0.setting != .legacy }) ?? false {
             try await store.rollback(flow, actor: "demo", reason: "demo starts from legacy")
             try await waitForMode(.legacy, flow: flow)
         }
@@ -119,10 +125,21 @@ struct DemoScenario: Sendable {
         let drops = try definitions.first { $0.flow == DemoFileDrops.flow }.map {
             DemoFileDrops(flow: try FileDropFlow($0), step: step, run: run)
         }
+        let jobs = try definitions.first { $0.flow == DemoInvoiceJob.flow }.map {
+            DemoInvoiceJob(
+                runner: DBJobRunner(
+                    flow: try DBJobFlow($0), modes: running.modes,
+                    erp: $0.new.map { ERPClient(httpClient: .shared, credentials: $0.auth, logger: logger) },
+                    audit: DirectAuditWrite(client: client, logger: logger), client: client,
+                    redactor: Redactor(key: redactionKey), instance: "demo", logger: logger),
+                definition: $0, client: client, step: step, run: run, logger: logger)
+        }
+        try await jobs?.prepare()
 
         step.phase("legacy: Cutover is a transparent, audited wrapper")
         try await drive(traffic, suppliers, tag: "\(run)-L")
         try await drops?.drop("legacy", records: 240)
+        try await jobs?.post("legacy", invoices: 30)
 
         step.phase("shadow: legacy answers; the ERP gets the same orders off the callers' path")
         try await change(store, ModeSetting(mode: .shadow), "start the parallel run")
@@ -130,6 +147,8 @@ struct DemoScenario: Sendable {
         try await change(store, ModeSetting(mode: .shadow), "start the parallel run", flow: DemoFileDrops.flow)
         try await drops?.drop("shadow", records: 240)
         try await drops?.drop("legacy", records: 240, again: true)
+        try await change(store, ModeSetting(mode: .shadow), "start the parallel run", flow: DemoInvoiceJob.flow)
+        try await jobs?.post("shadow", invoices: 30)
 
         step.phase("canary 25%: a stable quarter of suppliers is served by the ERP")
         try await change(store, ModeSetting(mode: .canary, percent: 25), "first suppliers on the ERP")
@@ -137,6 +156,9 @@ struct DemoScenario: Sendable {
         try await change(
             store, ModeSetting(mode: .canary, percent: 25), "first sites on the ERP", flow: DemoFileDrops.flow)
         try await drops?.drop("canary", records: 240)
+        try await change(
+            store, ModeSetting(mode: .canary, percent: 25), "first vendors on the ERP", flow: DemoInvoiceJob.flow)
+        try await jobs?.post("canary", invoices: 30)
 
         step.phase("new: the ERP answers every call, rendered as the legacy answer")
         let readiness = try await ReadinessCheck.assess(
@@ -155,6 +177,10 @@ struct DemoScenario: Sendable {
             store, ModeSetting(mode: .new), "every site on the ERP (demo: forced past promote_when)", force: true,
             flow: DemoFileDrops.flow)
         try await drops?.drop("new", records: 240)
+        try await change(
+            store, ModeSetting(mode: .new), "every vendor on the ERP (demo: forced past promote_when)", force: true,
+            flow: DemoInvoiceJob.flow)
+        try await jobs?.post("new", invoices: 30)
 
         step.phase("rollback: one command, every instance back on legacy within a second")
         let rollback = try await store.rollback(flow, actor: "demo", reason: "demo rollback drill")
@@ -165,6 +191,12 @@ struct DemoScenario: Sendable {
             try await store.rollback(DemoFileDrops.flow, actor: "demo", reason: "demo rollback drill")
             try await waitForMode(.legacy, flow: DemoFileDrops.flow)
             try await drops.drop("rollback", records: 120)
+        }
+        if let jobs {
+            try await store.rollback(DemoInvoiceJob.flow, actor: "demo", reason: "demo rollback drill")
+            try await waitForMode(.legacy, flow: DemoInvoiceJob.flow)
+            try await jobs.post("rollback", invoices: 10)
+            try await jobs.reconcile(since: started)
         }
 
         step.phase("Refused: a forward skip needs --force")
@@ -285,5 +317,55 @@ struct DemoFileDrops: Sendable {
             if result.failed > 0 { told += ", \(result.failed) failed" }
         }
         step.say(told)
+    }
+}
+
+/// The accounts-payable job in the demo: invoices staged in the legacy finance schema at each phase, the job run
+/// once by the flow's mode, and at the end a reconciliation of what legacy posted against what the ERP holds.
+struct DemoInvoiceJob: Sendable {
+    static let flow = "invoice-posting"
+    let runner: DBJobRunner
+    let definition: FlowDefinition
+    let client: PostgresClient
+    let step: DemoNarrator
+    let run: String
+    let logger: Logger
+
+    func prepare() async throws {
+        try await LegacyFinanceSchema.prepare(client, stage: 0, logger: logger)
+    }
+
+    func post(_ phase: String, invoices: Int) async throws {
+        let first = ["legacy": 1, "shadow": 101, "canary": 201, "new": 301, "rollback": 401][phase] ?? 501
+        try await LegacyFinanceSchema.prepare(
+            client, stage: invoices, first: first, prefix: "INV-\(run)-", logger: logger)
+        guard let result = try await runner.run(legacy: client, trigger: "manual") else {
+            step.say("\(Self.flow): the job is running elsewhere; skipped")
+            return
+        }
+        var told = "\(Self.flow): \(invoices) invoices staged, job run in \(result.mode): "
+        told += result.legacyRan ? "the legacy procedure ran" : "the legacy procedure did not run"
+        if result.filtered > 0 { told += " (skipping the \(result.filtered) rows listed for the ERP)" }
+        if result.sent > 0 || result.rowsSeen > 0 { told += ", \(result.sent) of \(result.rowsSeen) rows to the ERP" }
+        if result.compared > 0 { told += ", \(result.compared) compared, \(result.mismatches) mismatches" }
+        if result.failed > 0 { told += ", \(result.failed) failed" }
+        step.say(told)
+    }
+
+    func reconcile(since: Date) async throws {
+        guard let reconcile = definition.reconcile else { return }
+        step.phase("Reconciliation of \(Self.flow): legacy's posted invoices against the ERP's, by invoice number")
+        let reconciler = Reconciler(
+            flow: Self.flow, definition: reconcile,
+            erp: ERPClient(httpClient: .shared, credentials: definition.new?.auth, logger: logger), logger: logger)
+        let result = try await reconciler.run(legacy: client, since: Calendar.current.startOfDay(for: since))
+        step.say(
+            "legacy \(result.legacyCount) posted, ERP \(result.newCount) invoices (\(result.pages) pages): "
+                + "\(result.onlyInLegacy.count) only in legacy (posted while legacy ran the job alone), "
+                + "\(result.onlyInNew.count) only in the ERP (sent while the ERP had them alone), "
+                + "\(result.changed.count) changed")
+        for (name, totals) in result.totals.sorted(by: { $0.key < $1.key }) {
+            step.say("\(name): legacy \(totals.legacy), ERP \(totals.new)")
+        }
     }
 }

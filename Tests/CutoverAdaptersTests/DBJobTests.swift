@@ -22,6 +22,10 @@ struct DBJobTests {
             let result = try await fixture.run(.legacy)
             #expect(result.legacyRan)
             #expect(result.sent == 0)
+            #expect(
+                result.captured?.contains(#""posted_invoices":40"#) == true,
+                "capture.sql audited: \(result.captured ?? "-")")
+            #expect(result.legacyRows == nil, "a CALL reports no row count")
             #expect(try await fixture.legacyRows(Self.posted).count == 40)
             #expect(await fixture.erpInvoices().isEmpty)
             let runs = try await JobStore(client: fixture.audit, logger: TestPostgres.logger).runs(
@@ -31,6 +35,25 @@ struct DBJobTests {
                 try await DBJobFixture.rows(
                     fixture.audit, "SELECT id FROM cutover.exchanges WHERE kind = 'job_run' AND id = '\(result.id)'"
                 ).count == 1)
+        }
+    }
+
+    @Test("a legacy job that is a plain statement has its rows affected recorded")
+    func rowsAffected() async throws {
+        try await DBJobFixture.run(staged: 12) { fixture in
+            guard case .dbJob(var job) = fixture.definition.legacy else { throw FixtureError(description: "not a job") }
+            job.sql = "UPDATE legacy.invoice_staging SET posted_at = now() WHERE posted_at IS NULL"
+            var definition = fixture.definition
+            definition.legacy = .dbJob(job)
+            let runner = DBJobRunner(
+                flow: try DBJobFlow(definition), modes: FixedModes([:]), erp: nil,
+                audit: DirectAuditWrite(client: fixture.audit, logger: TestPostgres.logger), client: fixture.audit,
+                redactor: Redactor(key: Array(repeating: 7, count: 32)), instance: "test", logger: TestPostgres.logger)
+            let result = try #require(try await runner.run(legacy: fixture.legacy, trigger: "manual"))
+            #expect(result.legacyRows == 12)
+            let stored = try await DBJobFixture.rows(
+                fixture.audit, "SELECT status FROM cutover.side_calls WHERE exchange_id = '\(result.id)'")
+            #expect(stored == [#"{"status":12}"#], "the legacy call's status is its rows affected")
         }
     }
 

@@ -58,6 +58,8 @@ public struct JobRunResult: Sendable, Codable, Hashable {
     /// Rows a canary run sent to the ERP and listed in the key filter table for the legacy job to skip.
     public var filtered = 0
     public var legacyRan = false
+    /// Rows the legacy statement reported affected (its command tag; none for a `CALL`).
+    public var legacyRows: Int?
     /// What `legacy.capture.sql` returned after the legacy job (JSON rows).
     public var captured: String?
     public var error: String?
@@ -69,6 +71,7 @@ public struct JobRunResult: Sendable, Codable, Hashable {
         case rowsSeen = "rows_seen"
         case deadLetters = "dead_letters"
         case legacyRan = "legacy_ran"
+        case legacyRows = "legacy_rows_affected"
     }
 
     public func json() -> String {

@@ -112,7 +112,11 @@ public struct DBJobRunner: Sendable {
     // MARK: Legacy
 
     private func runLegacy(_ legacy: PostgresClient, _ result: inout JobRunResult) async throws {
-        try await legacy.run(PostgresQuery(unsafeSQL: flow.job.sql), logger: logger)
+        // The command tag's row count (an UPDATE's rows; none for a CALL), read through the API that reports it.
+        let sql = flow.job.sql
+        result.legacyRows = try await legacy.withConnection { connection in
+            try await connection.query(sql).get().metadata.rows
+        }
         result.legacyRan = true
         if let capture = flow.job.captureSQL {
             let rows = try await LegacyRows.read(legacy, sql: capture, logger: logger)
@@ -335,6 +339,7 @@ public struct DBJobRunner: Sendable {
             "trigger": result.trigger, "rows": "\(result.rowsSeen)", "sent": "\(result.sent)",
             "failed": "\(result.failed)", "legacy_ran": "\(result.legacyRan)",
         ]
+        if let rows = result.legacyRows { attributes["legacy_rows_affected"] = "\(rows)" }
         if let error = result.error { attributes["error"] = error }
         let servedBy: Side? =
             switch setting.mode {
@@ -355,7 +360,7 @@ public struct DBJobRunner: Sendable {
                 .sideCall(
                     SideCallRecord(
                         exchangeID: id, exchangeStartedAt: startedAt, side: .legacy, startedAt: startedAt,
-                        request: flow.job.sql, response: result.captured, status: nil,
+                        request: flow.job.sql, response: result.captured, status: result.legacyRows,
                         latencySeconds: nil, error: nil)))
         }
         return records

@@ -13,7 +13,7 @@ struct Cutover: AsyncParsableCommand {
             RollbackCommand.self, ReadinessCommand.self, ReportCommand.self, CalibrateCommand.self, ReplayCommand.self,
             AuditCommand.self, DropCommand.self, ReconcileCommand.self, JobCommand.self,
             TokenCommand.self,
-            SimCommand.self,
+            SimCommand.self, CheckCommandsCommand.self,
         ]
     )
 }

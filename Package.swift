@@ -172,6 +172,7 @@ let package = Package(
                 "CutoverCore", "CutoverConfig", "CutoverStore", "CutoverServer", "CutoverSimulators",
                 "CutoverAdapters", "CutoverHTTP", "CutoverReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 postgresNIO,
                 logging,
                 serviceLifecycle,

@@ -10,7 +10,8 @@ struct RunbookCommandTests {
     static func commands() throws -> [(file: String, line: String)] {
         let directory = packageRoot() + "/runbooks"
         var found: [(String, String)] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() where name.hasSuffix(".md") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() where name.hasSuffix(".md")
+        {
             let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
             var inBlock = false
             for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {

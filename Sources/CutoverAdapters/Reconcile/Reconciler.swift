@@ -1,6 +1,7 @@
 import CutoverConfig
 import CutoverCore
 import CutoverHTTP
+import CutoverStore
 import Foundation
 import Logging
 import PostgresNIO
@@ -221,5 +222,16 @@ public struct Reconciler: Sendable {
             newCount: new.count, onlyInLegacy: legacyByKey.keys.filter { newByKey[$0] == nil }.sorted(),
             onlyInNew: newByKey.keys.filter { legacyByKey[$0] == nil }.sorted(), changed: changes, totals: totals,
             pages: 0)
+    }
+}
+
+extension ReconciliationStore {
+    /// Stores a finding: its counts as columns, the whole result as JSON.
+    public func save(_ result: ReconciliationResult) async throws {
+        try await save(
+            id: result.id, flow: result.flow, startedAt: result.startedAt, finishedAt: result.finishedAt,
+            since: result.since, legacyCount: result.legacyCount, newCount: result.newCount,
+            onlyLegacy: result.onlyInLegacy.count, onlyNew: result.onlyInNew.count, changed: result.changed.count,
+            result: result.json(pretty: false))
     }
 }

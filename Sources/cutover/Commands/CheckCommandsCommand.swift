@@ -15,7 +15,8 @@ struct CheckCommandsCommand: ParsableCommand {
     func run() throws {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         var failures = 0
-        for line in text.split(separator: "\n").map(String.init) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        for line in text.split(separator: "\n").map(String.init)
+        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let words = ShellWords.split(line)
             guard words.first == "cutover" else { continue }
             do {

@@ -4,12 +4,14 @@ import CutoverAdapters
 import CutoverConfig
 import CutoverCore
 import CutoverHTTP
+import CutoverReports
 import CutoverServer
 import CutoverSimulators
 import CutoverStore
 import Foundation
 import Logging
 import PostgresNIO
+import UnixSignals
 
 /// The healthcare scenario end to end, on embedded defaults: the legacy PurchaseOrderService and the cloud ERP
 /// (simulated), Cutover's facade in front, and purchase orders driven through legacy → shadow → canary 25% → new
@@ -20,6 +22,8 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Play the regional hospital network's migration on embedded defaults."
     )
 
+    @Flag(help: "Leave the simulators, the facade and the dashboard running after the scenario (Ctrl-C stops).")
+    var keepRunning = false
     @OptionGroup var config: ConfigOption
 
     static let flow = "purchase-order-create"
@@ -69,7 +73,21 @@ struct DemoCommand: AsyncParsableCommand {
                     let scenario = DemoScenario(
                         step: step, definitions: flows, running: running, simulators: simulators, client: client,
                         redactionKey: redactionKey, logger: logger)
+                    let started = Date()
                     try await scenario.play()
+                    let report = try await scenario.writeReport(since: started, home: context.home)
+                    step.phase("Summary")
+                    step.say("report: \(report)")
+                    step.say("three flows moved legacy → shadow → canary → new and rolled back; every exchange audited")
+                    if keepRunning {
+                        let token = try await TokenStore(client: client, logger: logger).create(
+                            name: "demo-\(Int(started.timeIntervalSince1970))", role: .admin, actor: "demo"
+                        ).secret
+                        step.say("dashboard: http://127.0.0.1:\(running.port)/  (sign in with token \(token))")
+                        step.say("facade:    http://127.0.0.1:\(running.port)\(LegacySOAPSimulator.path)")
+                        step.say("running until Ctrl-C")
+                        for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+                    }
                 }
             }
         }
@@ -87,6 +105,25 @@ struct DemoScenario: Sendable {
     let redactionKey: [UInt8]
     let logger: Logger
     var flow: String { DemoCommand.flow }
+
+    /// The parallel-run report of every flow since the demo started, as one page at `home/report/index.html`.
+    func writeReport(since: Date, home: String) async throws -> String {
+        let builder = ReportBuilder(client: client, logger: logger)
+        var bodies: [String] = []
+        for definition in definitions {
+            let report = try await builder.build(
+                flow: definition.flow, since: since.addingTimeInterval(-60),
+                minimumExchanges: definition.rollout.promoteWhen?.minimumExchanges,
+                minimumMatchRate: definition.rollout.promoteWhen?.minimumMatchRate)
+            bodies.append("<section>\n\(ReportHTML.body(report))</section>")
+        }
+        let directory = home + "/report"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/index.html"
+        try ReportHTML.page(title: "Cutover demo: parallel-run report", body: bodies.joined(separator: "\n<hr>\n"))
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
 
     func play() async throws {
         let store = FlowStateStore(client: client, logger: logger)
@@ -359,6 +396,7 @@ struct DemoInvoiceJob: Sendable {
             flow: Self.flow, definition: reconcile,
             erp: ERPClient(httpClient: .shared, credentials: definition.new?.auth, logger: logger), logger: logger)
         let result = try await reconciler.run(legacy: client, since: Calendar.current.startOfDay(for: since))
+        try await ReconciliationStore(client: client, logger: logger).save(result)
         step.say(
             "legacy \(result.legacyCount) posted, ERP \(result.newCount) invoices (\(result.pages) pages): "
                 + "\(result.onlyInLegacy.count) only in legacy (posted while legacy ran the job alone), "

@@ -57,11 +57,7 @@ struct ReconcileCommand: AsyncParsableCommand {
                     let result = try await PostgresClient.withClient(legacyURL, logger: context.quietPoolLogger) {
                         try await reconciler.run(legacy: $0, since: start)
                     }
-                    try await ReconciliationStore(client: client, logger: context.logger).save(
-                        id: result.id, flow: name, startedAt: result.startedAt, finishedAt: result.finishedAt,
-                        since: result.since, legacyCount: result.legacyCount, newCount: result.newCount,
-                        onlyLegacy: result.onlyInLegacy.count, onlyNew: result.onlyInNew.count,
-                        changed: result.changed.count, result: result.json(pretty: false))
+                    try await ReconciliationStore(client: client, logger: context.logger).save(result)
                     return result
                 })
         } catch {

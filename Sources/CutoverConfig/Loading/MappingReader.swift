@@ -17,6 +17,7 @@ final class MappingReader {
         self.mark = node.mark
         self.sink = sink
         self.expander = expander
+        if let allowed { ConfigKeyRecorder.record(context: context, allowed: allowed) }
         guard case .mapping(let mapping) = node else {
             sink.error("\(context) must be a mapping", at: node.mark)
             return nil
@@ -129,6 +130,7 @@ final class MappingReader {
 
     func mapping(_ key: String, allowed: [String]?, required: Bool = false) -> MappingReader? {
         guard let node = node(key) else {
+            if let allowed { ConfigKeyRecorder.record(context: path(key), allowed: allowed) }
             if required { missing(key) }
             return nil
         }

@@ -28,6 +28,7 @@ public struct DBJobRunner: Sendable {
     let redactor: Redactor
     let instance: String
     let concurrency: Int
+    let rows: RowExchange
     let logger: Logger
 
     public init(
@@ -36,17 +37,14 @@ public struct DBJobRunner: Sendable {
     ) {
         self.flow = flow
         self.modes = modes
-        if let definition = flow.definition.new, let erp {
-            self.newSide = NewSide(definition: definition, client: erp, limiter: quotas.limiter(for: definition))
-        } else {
-            self.newSide = nil
-        }
+        self.newSide = NewSide(flow.definition.new, client: erp, quotas: quotas)
         self.audit = audit
         self.store = JobStore(client: client, logger: logger)
         self.leases = LeaseStore(client: client, logger: logger)
         self.redactor = redactor
         self.instance = instance
         self.concurrency = max(1, concurrency)
+        self.rows = RowExchange(definition: flow.definition, newSide: newSide, redactor: redactor)
         var logger = logger
         logger[metadataKey: "cutover.flow"] = "\(flow.name)"
         self.logger = logger
@@ -170,14 +168,6 @@ public struct DBJobRunner: Sendable {
         return CanaryRouter.servedBy(setting, flow: flow.name, routingKey: key)
     }
 
-    struct RowOutcome: Sendable {
-        var records: [AuditRecord]
-        var accepted: Bool
-        var failure: String?
-        var deadLetter: Bool
-        var verdict: Verdict?
-    }
-
     private func send(
         _ rows: [SourceRow], legacy: PostgresClient, run: UUID, setting: ModeSetting, startedAt: Date,
         _ result: inout JobRunResult
@@ -187,137 +177,52 @@ public struct DBJobRunner: Sendable {
         for start in stride(from: 0, to: rows.count, by: batchSize) {
             if Task.isCancelled { throw CancellationError() }
             let batch = Array(rows[start..<min(start + batchSize, rows.count)])
-            let outcomes = await withTaskGroup(of: (Int, RowOutcome).self) { group in
-                var outcomes = [RowOutcome?](repeating: nil, count: batch.count)
-                var next = 0
-                func launch() {
-                    let index = next
-                    next += 1
-                    group.addTask {
-                        (index, await exchange(batch[index], legacy: legacy, run: run, setting: setting))
-                    }
-                }
-                while next < min(concurrency, batch.count) { launch() }
-                while let (index, outcome) = await group.next() {
-                    outcomes[index] = outcome
-                    if next < batch.count { launch() }
-                }
-                return outcomes.map { $0! }
+            let outcomes = await RowExchange.concurrently(batch, concurrency: concurrency) { row in
+                await exchange(row, legacy: legacy, run: run, setting: setting)
             }
-            var records: [AuditRecord] = []
-            for (row, outcome) in zip(batch, outcomes) {
-                records += outcome.records
-                if outcome.accepted { result.sent += 1 }
-                if let failure = outcome.failure {
-                    result.failed += 1
-                    if result.failures.count < 100 { result.failures.append("\(row.key): \(failure)") }
-                }
-                if outcome.deadLetter { result.deadLetters += 1 }
-                if let verdict = outcome.verdict, verdict == .match || verdict == .mismatch {
-                    result.compared += 1
-                    if verdict == .mismatch { result.mismatches += 1 }
-                }
+            let tally = RowExchange.tally(outcomes)
+            result.sent += tally.sent
+            result.failed += tally.failed
+            result.deadLetters += tally.deadLetters
+            result.compared += tally.compared
+            result.mismatches += tally.mismatches
+            for (index, reason) in tally.failures where result.failures.count < 100 {
+                result.failures.append("\(batch[index].key): \(reason)")
             }
-            try await audit.write(records)
+            try await audit.write(outcomes.flatMap(\.records))
         }
     }
 
     /// One row as an exchange: mapped, sent, then acked (new, canary) or marked sent (shadow) once accepted.
-    func exchange(_ row: SourceRow, legacy: PostgresClient, run: UUID, setting: ModeSetting) async -> RowOutcome {
+    func exchange(_ row: SourceRow, legacy: PostgresClient, run: UUID, setting: ModeSetting) async
+        -> RowExchange.Outcome
+    {
         let secrets = Set(flow.definition.redact.compactMap { row.values[$0] }.filter { !$0.isEmpty })
-        let servedBy: Side = setting.mode == .shadow ? .legacy : .new
-        var exchange = ExchangeRecord(
+        let shadow = setting.mode == .shadow
+        let exchange = ExchangeRecord(
             id: UUID.derived(from: "\(flow.name)|\(run)|\(row.key)"), flow: flow.name, kind: .row, parentID: run,
             correlationID: "\(flow.name)-\(row.key)",
             routingKey: flow.definition.routingKey.flatMap {
                 row.values[$0].map { redactor.scrub($0, secrets: secrets) }
-            }, setting: setting, servedBy: servedBy, startedAt: Date(), payloadSHA256: Digest.sha256Hex(row.json.text),
-            attributes: ["row_key": row.key, "run": run.uuidString])
-        guard let newSide else {
-            exchange.verdict = .newError
-            return RowOutcome(
-                records: [.exchange(exchange)], accepted: false, failure: "the flow has no new side", deadLetter: false,
-                verdict: .newError)
-        }
-        let prepared: PreparedNewCall
-        switch newSide.prepare(from: RowSource(row.values), builtins: row.values) {
-        case .failure(let refusal):
-            exchange.verdict = .newError
-            exchange.finishedAt = Date()
-            exchange.attributes["error"] = redactor.scrubText(refusal.message, secrets: secrets)
-            return RowOutcome(
-                records: [.exchange(exchange)], accepted: false,
-                failure: redactor.scrubText(refusal.message, secrets: secrets), deadLetter: false, verdict: .newError)
-        case .success(let call):
-            prepared = call
-        }
-        let outcome = await newSide.call(
-            prepared, headers: [("X-Correlation-ID", exchange.correlationID)], served: servedBy == .new)
-        var failure = outcome.error.map { redactor.scrubText($0.description, secrets: secrets) }
-        var records: [AuditRecord] = [
-            .sideCall(
-                SideCallRecord(
-                    exchangeID: exchange.id, exchangeStartedAt: exchange.startedAt, side: .new,
-                    startedAt: outcome.startedAt, request: redactor.redact(prepared.body, secrets: secrets).text,
-                    response: outcome.reply.map { redactor.redact($0, secrets: secrets).text }
-                        ?? outcome.replyText.map { redactor.scrubText($0, secrets: secrets) },
-                    status: outcome.status, latencySeconds: outcome.latency, error: failure))
-        ]
-        var verdict: Verdict = outcome.succeeded ? .notCompared : .newError
-        var deadLetter = false
-        if outcome.succeeded {
+            },
+            setting: setting, servedBy: shadow ? .legacy : .new, startedAt: Date(),
+            payloadSHA256: Digest.sha256Hex(row.json.text), attributes: ["row_key": row.key, "run": run.uuidString])
+        return await rows.send(row.values, input: row.json, builtins: row.values, exchange: exchange, shadow: shadow) {
             // Acknowledged only after the ERP accepted the row; nothing else is ever acked.
             do {
-                if setting.mode == .shadow {
+                if shadow {
                     try await store.markSent(flow: flow.name, key: row.key, run: run)
                 } else if let ack = flow.job.source.ackSQL {
                     try await acknowledge(ack, row: row, legacy: legacy)
                 }
+                return nil
             } catch {
                 // The ERP holds the row; the next run sends it again under the same idempotency key, which the ERP
                 // answers from its first result, and acks it then.
-                failure = "accepted by the ERP but not acknowledged: \(error)"
                 logger.warning("row not acknowledged", metadata: ["row": "\(row.key)", "error": "\(error)"])
+                return "accepted by the ERP but not acknowledged: \(error)"
             }
         }
-        if setting.mode == .shadow {
-            let compared =
-                outcome.succeeded
-                ? FieldComparator.compare(
-                    flow.definition.compare, legacy: RowSource(row.values), new: JSONMappingSource(outcome.reply!))
-                : FieldComparator.Outcome(verdict: .newError, diff: [])
-            verdict = compared.verdict
-            records.append(
-                .comparison(
-                    ComparisonRecord(
-                        exchangeID: exchange.id, exchangeStartedAt: exchange.startedAt, flow: flow.name,
-                        verdict: compared.verdict,
-                        diff: compared.diff.map { difference in
-                            var difference = difference
-                            difference.legacy = difference.legacy.map { redactor.scrub($0, secrets: secrets) }
-                            difference.new = difference.new.map { redactor.scrub($0, secrets: secrets) }
-                            return difference
-                        }, comparedAt: Date())))
-        } else {
-            exchange.verdict = verdict
-            if !outcome.succeeded, let new = flow.definition.new {
-                deadLetter = true
-                exchange.attributes["dead_letter"] = "true"
-                records.append(
-                    .deadLetter(
-                        DeadLetterRecord(
-                            flow: flow.name, exchangeID: exchange.id, exchangeStartedAt: exchange.startedAt,
-                            correlationID: exchange.correlationID, method: new.method.uppercased(), url: new.url,
-                            idempotencyKey: prepared.idempotencyKey,
-                            body: redactor.redact(prepared.body, secrets: secrets).text,
-                            input: redactor.redact(row.json, secrets: secrets).text, error: failure ?? "failed",
-                            attempts: 1)))
-            }
-        }
-        exchange.finishedAt = Date()
-        records.insert(.exchange(exchange), at: 0)
-        return RowOutcome(
-            records: records, accepted: outcome.succeeded, failure: failure, deadLetter: deadLetter, verdict: verdict)
     }
 
     /// `source.ack_sql` with the row's key as `$1`, bound with the key's own type.

@@ -79,13 +79,6 @@ public struct FileResult: Sendable, Codable, Hashable {
 
     static let keptFailures = 100
 
-    mutating func recordFailure(_ record: FileRecord, _ reason: String) {
-        failed += 1
-        if failures.count < Self.keptFailures {
-            failures.append(Failure(record: record.number, line: record.line, reason: reason))
-        }
-    }
-
     enum CodingKeys: String, CodingKey {
         case flow, file, sha256, mode, percent, duplicate, error, sent, failed, failures, compared, mismatches
         case exchangeID = "exchange_id"

@@ -32,6 +32,7 @@ public struct FileDropProcessor: Sendable {
     let logger: Logger
     /// ERP calls in flight at once within a batch.
     let concurrency: Int
+    let rows: RowExchange
 
     public init(
         flow: FileDropFlow, modes: any ModeSource, erp: ERPClient?, audit: any AuditSink, claims: FileClaimStore,
@@ -39,16 +40,13 @@ public struct FileDropProcessor: Sendable {
     ) {
         self.flow = flow
         self.modes = modes
-        if let definition = flow.definition.new, let erp {
-            self.newSide = NewSide(definition: definition, client: erp, limiter: quotas.limiter(for: definition))
-        } else {
-            self.newSide = nil
-        }
+        self.newSide = NewSide(flow.definition.new, client: erp, quotas: quotas)
         self.audit = audit
         self.claims = claims
         self.redactor = redactor
         self.instance = instance
         self.concurrency = max(1, concurrency)
+        self.rows = RowExchange(definition: flow.definition, newSide: newSide, redactor: redactor)
         var logger = logger
         logger[metadataKey: "cutover.flow"] = "\(flow.name)"
         self.logger = logger
@@ -293,47 +291,24 @@ public struct FileDropProcessor: Sendable {
         }
     }
 
-    struct RecordOutcome: Sendable {
-        var records: [AuditRecord]
-        var sent: Bool
-        var failure: String? = nil
-        var deadLetter: Bool
-        var verdict: Verdict?
-    }
-
     private func sendBatch(_ batch: [FileRecord], claim: FileClaimStore.Claim, result: inout FileResult) async throws {
-        let outcomes = await withTaskGroup(of: (Int, RecordOutcome).self) { group in
-            var outcomes = [RecordOutcome?](repeating: nil, count: batch.count)
-            var next = 0
-            func start() {
-                let index = next
-                let record = batch[index]
-                next += 1
-                group.addTask { (index, await exchange(record, claim: claim)) }
-            }
-            while next < min(concurrency, batch.count) { start() }
-            while let (index, outcome) = await group.next() {
-                outcomes[index] = outcome
-                if next < batch.count { start() }
-            }
-            return outcomes.map { $0! }
+        let outcomes = await RowExchange.concurrently(batch, concurrency: concurrency) { record in
+            await exchange(record, claim: claim)
         }
-        var records: [AuditRecord] = []
-        for (record, outcome) in zip(batch, outcomes) {
-            records += outcome.records
-            if outcome.sent { result.sent += 1 }
-            if let failure = outcome.failure { result.recordFailure(record, failure) }
-            if outcome.deadLetter { result.deadLetters += 1 }
-            if let verdict = outcome.verdict, verdict != .notCompared {
-                result.compared += 1
-                if verdict == .mismatch { result.mismatches += 1 }
-            }
+        let tally = RowExchange.tally(outcomes)
+        result.sent += tally.sent
+        result.failed += tally.failed
+        result.deadLetters += tally.deadLetters
+        result.compared += tally.compared
+        result.mismatches += tally.mismatches
+        for (index, reason) in tally.failures where result.failures.count < FileResult.keptFailures {
+            result.failures.append(.init(record: batch[index].number, line: batch[index].line, reason: reason))
         }
-        try await audit.write(records)
+        try await audit.write(outcomes.flatMap(\.records))
     }
 
     /// One record as an exchange: routed, sent when the new side has it, compared in shadow mode.
-    func exchange(_ record: FileRecord, claim: FileClaimStore.Claim) async -> RecordOutcome {
+    func exchange(_ record: FileRecord, claim: FileClaimStore.Claim) async -> RowExchange.Outcome {
         let setting = claim.setting
         let secrets = Set(flow.definition.redact.compactMap { record.values[$0] }.filter { !$0.isEmpty })
         let servedBy = servedBy(record, setting)
@@ -350,86 +325,13 @@ public struct FileDropProcessor: Sendable {
             exchange.finishedAt = Date()
             exchange.verdict = .notCompared
             exchange.attributes["delivered_in"] = "legacy part"
-            return RecordOutcome(records: [.exchange(exchange)], sent: false, deadLetter: false, verdict: .notCompared)
+            return RowExchange.Outcome(
+                records: [.exchange(exchange)], accepted: false, failure: nil, deadLetter: false, verdict: .notCompared)
         }
-        let builtins = ["file_sha256": claim.sha256, "record_number": "\(record.number)", "file_name": claim.fileName]
-        guard let newSide else {
-            exchange.verdict = .newError
-            exchange.finishedAt = Date()
-            return RecordOutcome(
-                records: [.exchange(exchange)], sent: false, failure: "the flow has no new side", deadLetter: false,
-                verdict: .newError)
-        }
-        let prepared: PreparedNewCall
-        switch newSide.prepare(from: RowSource(record.values), builtins: builtins) {
-        case .failure(let refusal):
-            exchange.finishedAt = Date()
-            exchange.verdict = .newError
-            exchange.attributes["error"] = redactor.scrubText(refusal.message, secrets: secrets)
-            return RecordOutcome(
-                records: [.exchange(exchange)], sent: false,
-                failure: redactor.scrubText(refusal.message, secrets: secrets), deadLetter: false, verdict: .newError)
-        case .success(let call):
-            prepared = call
-        }
-        let outcome = await newSide.call(
-            prepared, headers: [("X-Correlation-ID", exchange.correlationID)], served: servedBy == .new)
-        exchange.finishedAt = Date()
-        var records: [AuditRecord] = [
-            .sideCall(
-                SideCallRecord(
-                    exchangeID: exchange.id, exchangeStartedAt: exchange.startedAt, side: .new,
-                    startedAt: outcome.startedAt, request: redactor.redact(prepared.body, secrets: secrets).text,
-                    response: outcome.reply.map { redactor.redact($0, secrets: secrets).text }
-                        ?? outcome.replyText.map { redactor.scrubText($0, secrets: secrets) },
-                    status: outcome.status, latencySeconds: outcome.latency,
-                    error: outcome.error.map { redactor.scrubText($0.description, secrets: secrets) }))
-        ]
-        let failure = outcome.error.map { redactor.scrubText($0.description, secrets: secrets) }
-        var verdict: Verdict
-        var deadLetter = false
-        if setting.mode == .shadow {
-            // Legacy has the record in its file; the comparison is between what the record carried and what the
-            // ERP made of it.
-            let compared =
-                outcome.succeeded
-                ? FieldComparator.compare(
-                    flow.definition.compare, legacy: RowSource(record.values), new: JSONMappingSource(outcome.reply!))
-                : FieldComparator.Outcome(verdict: .newError, diff: [])
-            verdict = compared.verdict
-            records.append(
-                .comparison(
-                    ComparisonRecord(
-                        exchangeID: exchange.id, exchangeStartedAt: exchange.startedAt, flow: flow.name,
-                        verdict: compared.verdict,
-                        diff: compared.diff.map { difference in
-                            var difference = difference
-                            difference.legacy = difference.legacy.map { redactor.scrub($0, secrets: secrets) }
-                            difference.new = difference.new.map { redactor.scrub($0, secrets: secrets) }
-                            return difference
-                        }, comparedAt: Date())))
-        } else {
-            verdict = outcome.succeeded ? .notCompared : .newError
-            exchange.verdict = verdict
-            if !outcome.succeeded, let new = flow.definition.new {
-                // Nobody else will take this record: kept with its request for `cutover replay --dead-letters`.
-                deadLetter = true
-                exchange.attributes["dead_letter"] = "true"
-                records.append(
-                    .deadLetter(
-                        DeadLetterRecord(
-                            flow: flow.name, exchangeID: exchange.id, exchangeStartedAt: exchange.startedAt,
-                            correlationID: exchange.correlationID, method: new.method.uppercased(), url: new.url,
-                            idempotencyKey: prepared.idempotencyKey,
-                            body: redactor.redact(prepared.body, secrets: secrets).text,
-                            input: redactor.redact(input, secrets: secrets).text, error: failure ?? "failed",
-                            attempts: 1)))
-            }
-        }
-        records.insert(.exchange(exchange), at: 0)
-        return RecordOutcome(
-            records: records, sent: outcome.succeeded, failure: outcome.succeeded ? nil : failure,
-            deadLetter: deadLetter, verdict: verdict)
+        return await rows.send(
+            record.values, input: input,
+            builtins: ["file_sha256": claim.sha256, "record_number": "\(record.number)", "file_name": claim.fileName],
+            exchange: exchange, shadow: setting.mode == .shadow)
     }
 
     // MARK: Settling

@@ -38,11 +38,7 @@ public struct SOAPFacade: Sendable {
         self.flow = flow
         self.modes = modes
         self.legacy = LegacySOAPClient(httpClient: httpClient)
-        if let definition = flow.definition.new, let erp {
-            self.newSide = NewSide(definition: definition, client: erp, limiter: quotas.limiter(for: definition))
-        } else {
-            self.newSide = nil
-        }
+        self.newSide = NewSide(flow.definition.new, client: erp, quotas: quotas)
         self.audit = audit
         self.offPath = offPath
         self.redactor = redactor

@@ -66,6 +66,12 @@ struct NewSide: Sendable {
                 failureThreshold: definition.circuitFailures, openDuration: .seconds(definition.circuitOpenSeconds)))
     }
 
+    /// A flow's new side, when it has one and an ERP client to call it with; its host's quota from `quotas`.
+    init?(_ definition: NewSideDefinition?, client: ERPClient?, quotas: ERPQuotas) {
+        guard let definition, let client else { return nil }
+        self.init(definition: definition, client: client, limiter: quotas.limiter(for: definition))
+    }
+
     /// The ERP host this flow calls (the breaker's scope).
     var host: String { URLComponents(string: definition.url)?.host ?? "erp" }
 

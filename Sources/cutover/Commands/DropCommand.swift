@@ -47,28 +47,15 @@ struct DropCommand: AsyncParsableCommand {
             try FileManager.default.moveItem(atPath: file, toPath: target)
         }
         let key = try context.redactionKey()
-        let httpClient = HTTPClient.cutover()
-        let outcome: Result<FileResult?, any Error>
-        do {
-            outcome = .success(
-                try await context.withDatabase { client, _ in
-                    let store = FlowStateStore(client: client, logger: context.logger)
-                    try await FlowSeeding.seed([definition], store: store)
-                    let setting = try await store.state(name)?.setting ?? definition.initialMode
-                    let processor = FileDropProcessor(
-                        flow: fileDrop, modes: FixedModes([name: setting]),
-                        erp: definition.new.map {
-                            ERPClient(httpClient: httpClient, credentials: $0.auth, logger: context.logger)
-                        }, audit: DirectAuditWrite(client: client, logger: context.logger),
-                        claims: FileClaimStore(client: client, logger: context.logger), redactor: Redactor(key: key),
-                        instance: "cutover drop (\(ProcessInfo.processInfo.processIdentifier))", logger: context.logger)
-                    return try await processor.process(target)
-                })
-        } catch {
-            outcome = .failure(error)
+        let result = try await context.withFlow(definition) { client, setting, erp in
+            try await FileDropProcessor(
+                flow: fileDrop, modes: FixedModes([name: setting]), erp: erp,
+                audit: DirectAuditWrite(client: client, logger: context.logger),
+                claims: FileClaimStore(client: client, logger: context.logger), redactor: Redactor(key: key),
+                instance: "cutover drop (\(ProcessInfo.processInfo.processIdentifier))", logger: context.logger
+            ).process(target)
         }
-        try await httpClient.shutdown()
-        guard let result = try outcome.get() else {
+        guard let result else {
             printError("error: another instance holds \(target)")
             throw CLIExit.failure
         }

@@ -47,31 +47,18 @@ struct JobCommand: AsyncParsableCommand {
                 throw CLIExit.invalidConfiguration
             }
             let key = try context.redactionKey()
-            let httpClient = HTTPClient.cutover()
-            let outcome: Result<JobRunResult?, any Error>
-            do {
-                outcome = .success(
-                    try await context.withDatabase { client, _ in
-                        let store = FlowStateStore(client: client, logger: context.logger)
-                        try await FlowSeeding.seed([definition], store: store)
-                        let setting = try await store.state(name)?.setting ?? definition.initialMode
-                        let runner = DBJobRunner(
-                            flow: job, modes: FixedModes([name: setting]),
-                            erp: definition.new.map {
-                                ERPClient(httpClient: httpClient, credentials: $0.auth, logger: context.logger)
-                            }, audit: DirectAuditWrite(client: client, logger: context.logger), client: client,
-                            redactor: Redactor(key: key),
-                            instance: "cutover job run (\(ProcessInfo.processInfo.processIdentifier))",
-                            logger: context.logger)
-                        return try await PostgresClient.withClient(legacyURL, logger: context.quietPoolLogger) {
-                            try await runner.run(legacy: $0, trigger: "manual")
-                        }
-                    })
-            } catch {
-                outcome = .failure(error)
+            let result = try await context.withFlow(definition) { client, setting, erp in
+                let runner = DBJobRunner(
+                    flow: job, modes: FixedModes([name: setting]), erp: erp,
+                    audit: DirectAuditWrite(client: client, logger: context.logger), client: client,
+                    redactor: Redactor(key: key),
+                    instance: "cutover job run (\(ProcessInfo.processInfo.processIdentifier))",
+                    logger: context.logger)
+                return try await PostgresClient.withClient(legacyURL, logger: context.quietPoolLogger) {
+                    try await runner.run(legacy: $0, trigger: "manual")
+                }
             }
-            try await httpClient.shutdown()
-            guard let result = try outcome.get() else {
+            guard let result else {
                 printError("error: \(name) is running elsewhere (its lease is held); nothing ran")
                 throw CLIExit.failure
             }

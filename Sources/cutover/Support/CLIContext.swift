@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import CutoverAdapters
 import CutoverConfig
 import CutoverCore
+import CutoverHTTP
 import CutoverStore
 import Foundation
 import Logging
@@ -80,6 +82,32 @@ struct CLIContext {
             }
             return try await body(client, url)
         }
+    }
+
+    /// Runs `body` with the database, `definition`'s flow seeded and its live mode read, and an ERP client holding
+    /// the flow's credentials when it has a new side; the HTTP client is shut down afterwards, whatever `body` did.
+    func withFlow<T: Sendable>(
+        _ definition: FlowDefinition,
+        _ body: @Sendable (PostgresClient, ModeSetting, ERPClient?) async throws -> T
+    ) async throws -> T {
+        let httpClient = HTTPClient.cutover()
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(
+                try await withDatabase { client, _ in
+                    let store = FlowStateStore(client: client, logger: logger)
+                    try await FlowSeeding.seed([definition], store: store)
+                    let setting = try await store.state(definition.flow)?.setting ?? definition.initialMode
+                    let erp = definition.new.map {
+                        ERPClient(httpClient: httpClient, credentials: $0.auth, logger: logger)
+                    }
+                    return try await body(client, setting, erp)
+                })
+        } catch {
+            outcome = .failure(error)
+        }
+        try await httpClient.shutdown()
+        return try outcome.get()
     }
 
     /// The pool warns when a lease races its own start-up; only its errors matter to a CLI user.

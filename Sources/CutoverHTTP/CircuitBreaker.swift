@@ -53,6 +53,20 @@ public final class CircuitBreaker: Sendable {
         }
     }
 
+    /// A half-open circuit's probe is out: its outcome is coming.
+    public var probing: Bool {
+        status.withLock { $0.probing }
+    }
+
+    /// Waits while a probe is out (polling every 10 ms), at most `limit`: a batch caller that found the circuit
+    /// half-open tries again once the probe has closed or re-opened it, instead of failing its record at once.
+    public func waitForProbe(atMost limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while probing, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// A permit to call, or nil when the circuit is open (or half-open with its probe already out).
     public func acquire() -> Permit? {
         status.withLock { status in

@@ -31,6 +31,8 @@ public struct ParallelRunReport: Sendable, Codable, Hashable {
         public var to: String
         public var actor: String
         public var reason: String
+        /// The auto-rollback guard made this change (the new side misbehaved), not a person.
+        public var automatic: Bool
     }
 
     /// Side calls whose latency was at most `upperBoundSeconds` (and above the previous bound); the last bound is

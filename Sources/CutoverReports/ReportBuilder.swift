@@ -35,7 +35,7 @@ public struct ReportBuilder: Sendable {
             .map {
                 ParallelRunReport.ModeChange(
                     at: $0.changedAt, from: $0.from?.description, to: $0.to.description, actor: $0.actor,
-                    reason: $0.reason)
+                    reason: $0.reason, automatic: $0.actor == GuardStore.actor)
             }
             .reversed()
         progress("time series")
@@ -72,10 +72,13 @@ public struct ReportBuilder: Sendable {
         return totals
     }
 
-    /// About 48 buckets over the period, in whole minutes, hours or days.
+    /// About 48 buckets over the period, in whole seconds (5 s at least: a short run, a demo), minutes, hours
+    /// or days.
     static func bucketSeconds(for period: TimeInterval) -> Int {
-        let wanted = max(60, period / 48)
-        for size in [60, 300, 900, 3_600, 10_800, 21_600, 86_400] where Double(size) >= wanted { return size }
+        let wanted = max(5, period / 48)
+        for size in [5, 10, 15, 30, 60, 300, 900, 3_600, 10_800, 21_600, 86_400] where Double(size) >= wanted {
+            return size
+        }
         return 86_400 * Int((wanted / 86_400).rounded(.up))
     }
 

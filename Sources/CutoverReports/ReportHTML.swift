@@ -57,7 +57,12 @@ public enum ReportHTML {
         body += "<h2>Mode changes</h2>\n"
         body += table(
             ["when", "from", "to", "by", "why"],
-            report.timeline.map { [ReportText.time($0.at), $0.from ?? "-", $0.to, $0.actor, $0.reason] })
+            report.timeline.map {
+                [
+                    ReportText.time($0.at), $0.from ?? "-", $0.to, $0.automatic ? "auto-rollback guard" : $0.actor,
+                    $0.reason,
+                ]
+            })
         return body
     }
 
@@ -111,7 +116,9 @@ public enum ReportHTML {
             let barHeight = plotHeight * Double(bucket.exchanges) / maxVolume
             svg +=
                 "<rect class=\"volume\" x=\"\(number(x(bucket.start)))\" y=\"\(number(top + plotHeight - barHeight))\" "
-            svg += "width=\"\(number(barWidth))\" height=\"\(number(barHeight))\" fill=\"#9ab8d8\">"
+            // The last bucket may run past the period's end: its bar stops at the plot's edge.
+            let width = max(1, min(barWidth, left + plotWidth - x(bucket.start)))
+            svg += "width=\"\(number(width))\" height=\"\(number(barHeight))\" fill=\"#9ab8d8\">"
             svg += "<title>\(bucket.exchanges) exchanges</title></rect>\n"
         }
         let points = report.buckets.filter { $0.compared > 0 }.map { bucket -> String in
@@ -126,9 +133,17 @@ public enum ReportHTML {
             let position = number(x(change.at))
             // Changes close together would print over each other: labels step down three rows.
             let labelY = number(top - 4 - 11 * Double(2 - index % 3))
-            svg += "<line class=\"mode-change\" x1=\"\(position)\" x2=\"\(position)\" y1=\"\(number(top))\" "
-            svg += "y2=\"\(number(top + plotHeight))\" stroke=\"#a32020\" stroke-dasharray=\"4 3\"/>"
-            svg += "<text x=\"\(position)\" y=\"\(labelY)\">\(e(change.to))</text>\n"
+            // An auto-rollback stands out: a solid orange line, labelled as what it was.
+            let (kind, stroke, dash, label) =
+                change.automatic
+                ? ("mode-change auto-rollback", "#d9730d", "", "auto-rollback → \(change.to)")
+                : ("mode-change", "#a32020", " stroke-dasharray=\"4 3\"", change.to)
+            svg += "<line class=\"\(kind)\" x1=\"\(position)\" x2=\"\(position)\" y1=\"\(number(top))\" "
+            svg += "y2=\"\(number(top + plotHeight))\" stroke=\"\(stroke)\" stroke-width=\"2\"\(dash)>"
+            svg += "<title>\(e(ReportText.time(change.at))): \(e(change.from ?? "-")) → \(e(change.to)) by "
+            svg += "\(e(change.actor)): \(e(change.reason))</title></line>"
+            svg += "<text class=\"\(kind)\" x=\"\(position)\" y=\"\(labelY)\""
+            svg += "\(change.automatic ? " fill=\"#d9730d\" font-weight=\"bold\"" : "")>\(e(label))</text>\n"
         }
         svg += "<text x=\"4\" y=\"\(number(top + 10))\">\(Int(maxVolume))</text>"
         svg += "<text x=\"\(number(left + plotWidth + 6))\" y=\"\(number(top + 10))\">100%</text>"
@@ -136,8 +151,10 @@ public enum ReportHTML {
         svg += "<text x=\"\(number(left))\" y=\"\(number(height - 8))\">\(e(ReportText.time(report.since)))</text>"
         svg += "<text x=\"\(number(left + plotWidth - 130))\" y=\"\(number(height - 8))\">"
         svg += "\(e(ReportText.time(report.until)))</text>\n</svg>\n"
-        svg += "<p>Bars: exchanges per \(report.bucketSeconds / 60) min; green line: match rate of compared "
-        svg += "exchanges; dashed: mode changes.</p>\n"
+        let bucket =
+            report.bucketSeconds < 60 ? "\(report.bucketSeconds) s" : "\(report.bucketSeconds / 60) min"
+        svg += "<p>Bars: exchanges per \(bucket); green line: match rate of compared exchanges; dashed red: mode "
+        svg += "changes; solid orange: auto-rollbacks.</p>\n"
         return svg
     }
 

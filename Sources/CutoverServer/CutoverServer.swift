@@ -127,16 +127,17 @@ public struct CutoverServer: Sendable {
         let facades = try soapFacades(
             httpClient: httpClient, modes: watcher, audit: audit, offPath: offPath, tracing: tracing,
             calibration: CalibrationStore(client: client, logger: logger), quotas: quotas)
-        let fileDrops = FileDropWatcher(
-            processors: try fileDropProcessors(
-                httpClient: httpClient, modes: watcher, audit: audit,
-                claims: FileClaimStore(client: client, logger: logger),
-                quotas: quotas),
-            startWhen: startWhen, logger: logger)
+        let processors = try fileDropProcessors(
+            httpClient: httpClient, modes: watcher, audit: audit,
+            claims: FileClaimStore(client: client, logger: logger),
+            quotas: quotas)
+        let fileDrops = FileDropWatcher(processors: processors, startWhen: startWhen, logger: logger)
+        let runners = try dbJobRunners(
+            httpClient: httpClient, modes: watcher, audit: audit, client: client, quotas: quotas)
         let jobs = DBJobScheduler(
-            runners: try dbJobRunners(
-                httpClient: httpClient, modes: watcher, audit: audit, client: client, quotas: quotas),
-            store: JobStore(client: client, logger: logger), startWhen: startWhen, logger: logger)
+            runners: runners, store: JobStore(client: client, logger: logger), startWhen: startWhen, logger: logger)
+        // Every adapter's breaker, as /metrics and the admin API read them.
+        let holders: [any ERPCircuitHolder] = facades + processors + runners
         let control = FlowControl(client: client, definitions: configuration.flows, logger: logger)
         let scheduledChanges = ScheduledChangeRunner(
             control: control, watcher: watcher, instance: configuration.instanceName,
@@ -144,11 +145,11 @@ public struct CutoverServer: Sendable {
         let tokens = TokenStore(client: client, logger: logger)
         let admin = AdminService(
             control: control, watcher: watcher, metrics: metrics,
-            circuits: { Dictionary(CircuitReading.of(facades).map { ($0.flow, $0.state) }) { first, _ in first } },
+            circuits: { Dictionary(CircuitReading.of(holders).map { ($0.flow, $0.state) }) { first, _ in first } },
             logger: logger)
         let router = Router()
         HealthRoutes(client: client, readiness: readiness, watcher: watcher, logger: logger).register(on: router)
-        let circuits: @Sendable () -> [CircuitReading] = { CircuitReading.of(facades) }
+        let circuits: @Sendable () -> [CircuitReading] = { CircuitReading.of(holders) }
         MetricsRoutes(
             metrics: metrics, watcher: watcher, writer: writer, flows: configuration.flows.map(\.flow),
             circuits: circuits, deadLetters: DeadLetterStore(client: client, logger: logger)

@@ -40,7 +40,10 @@ extension ERPSimulator {
             guard let quantity = Self.decimal(line.value(at: "/quantity")), quantity > 0 else {
                 return .failure(Self.error(400, "BadRequest", "Line \(index + 1): quantity must be above zero."))
             }
-            let amount = quantity * item.unitPrice
+            // The ERP prices the line in the unit it was sent in: a boxed item ordered by the EACH costs a piece.
+            let unit = line.value(at: "/unitOfMeasureCode")?.scalarText
+            let unitCost = item.price(per: unit)
+            let amount = quantity * unitCost
             total += amount
             lines.append(
                 .object([
@@ -48,7 +51,7 @@ extension ERPSimulator {
                     ("lineType", .string("Item")), ("itemId", .string(item.code)),
                     ("description", .string(item.description)), ("quantity", .number("\(quantity)")),
                     ("unitOfMeasureCode", line.value(at: "/unitOfMeasureCode") ?? .string(item.unitOfMeasure)),
-                    ("directUnitCost", .number(SimulatorCatalog.money(item.unitPrice))),
+                    ("directUnitCost", .number(SimulatorCatalog.money(unitCost))),
                     ("amountIncludingTax", .number(SimulatorCatalog.money(amount))),
                 ]))
         }

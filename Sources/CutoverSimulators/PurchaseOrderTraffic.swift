@@ -30,9 +30,7 @@ public struct PurchaseOrderTraffic: Sendable {
     /// A CreatePurchaseOrder envelope (SOAP 1.1), every value escaped.
     public static func envelope(
         requestID: String, supplier: String, mrn: String = "MRN-0042", orderDate: String = "2026-11-25",
-        lines: [(item: String, quantity: String, uom: String)] = [
-            ("GLV-NITRILE-M", "4", "BX"), ("SYR-10ML", "100", "EA"),
-        ]
+        lines: [Line] = defaultLines
     ) -> String {
         let e = XMLText.escape
         let lineXML = lines.map {
@@ -58,22 +56,46 @@ public struct PurchaseOrderTraffic: Sendable {
         """
     }
 
+    /// One order line as materials management sends it (unit of measure in its own codes: BX, EA).
+    public typealias Line = (item: String, quantity: String, uom: String)
+
+    /// One CreatePurchaseOrder call.
+    public struct Order: Sendable {
+        public var requestID: String
+        public var supplier: String
+        public var lines: [Line]
+
+        public init(requestID: String, supplier: String, lines: [Line] = PurchaseOrderTraffic.defaultLines) {
+            self.requestID = requestID
+            self.supplier = supplier
+            self.lines = lines
+        }
+    }
+
+    /// A box of gloves and a hundred syringes.
+    public static let defaultLines: [Line] = [("GLV-NITRILE-M", "4", "BX"), ("SYR-10ML", "100", "EA")]
+
     /// One call per (request id, supplier), `concurrency` at a time, answers in the order given.
     public func send(_ calls: [(requestID: String, supplier: String)], concurrency: Int = 4) async -> [Answer] {
+        await send(calls.map { Order(requestID: $0.requestID, supplier: $0.supplier) }, concurrency: concurrency)
+    }
+
+    /// One call per order, `concurrency` at a time, answers in the order given.
+    public func send(_ orders: [Order], concurrency: Int = 4) async -> [Answer] {
         await withTaskGroup(of: (Int, Answer).self) { group in
-            var answers = [Answer?](repeating: nil, count: calls.count)
+            var answers = [Answer?](repeating: nil, count: orders.count)
             var next = 0
             func start(_ index: Int) {
-                let call = calls[index]
-                group.addTask { (index, await self.send(requestID: call.requestID, supplier: call.supplier)) }
+                let order = orders[index]
+                group.addTask { (index, await self.send(order)) }
             }
-            while next < min(concurrency, calls.count) {
+            while next < min(concurrency, orders.count) {
                 start(next)
                 next += 1
             }
             for await (index, answer) in group {
                 answers[index] = answer
-                if next < calls.count {
+                if next < orders.count {
                     start(next)
                     next += 1
                 }
@@ -83,11 +105,17 @@ public struct PurchaseOrderTraffic: Sendable {
     }
 
     public func send(requestID: String, supplier: String) async -> Answer {
+        await send(Order(requestID: requestID, supplier: supplier))
+    }
+
+    public func send(_ order: Order) async -> Answer {
+        let (requestID, supplier) = (order.requestID, order.supplier)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "text/xml; charset=utf-8")
         request.headers.add(name: "SOAPAction", value: "\"urn:example:purchasing:v1/CreatePurchaseOrder\"")
-        request.body = .bytes(ByteBuffer(string: Self.envelope(requestID: requestID, supplier: supplier)))
+        request.body = .bytes(
+            ByteBuffer(string: Self.envelope(requestID: requestID, supplier: supplier, lines: order.lines)))
         var answer = Answer(requestID: requestID, supplier: supplier, status: 0)
         do {
             let response = try await httpClient.execute(request, timeout: .seconds(30))

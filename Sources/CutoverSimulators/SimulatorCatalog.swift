@@ -14,6 +14,15 @@ public enum SimulatorCatalog {
         /// Price per unit of `unitOfMeasure`, two decimals.
         public var unitPrice: Decimal
         public var unitOfMeasure: String
+        /// Pieces in one `unitOfMeasure` (100 gloves to the box); 1 for items sold by the each.
+        public var piecesPerUnit: Int
+
+        /// The price of one `unit`: the item's own unit, or `EACH` (a piece of a boxed item, priced pro rata).
+        /// Another code is taken as the item's own unit.
+        public func price(per unit: String?) -> Decimal {
+            guard unit == "EACH", unitOfMeasure != "EACH", piecesPerUnit > 1 else { return unitPrice }
+            return unitPrice / Decimal(piecesPerUnit)
+        }
     }
 
     public static let suppliers: [Supplier] = [
@@ -24,13 +33,17 @@ public enum SimulatorCatalog {
     ].map { Supplier(number: $0.0, name: $0.1) }
 
     public static let items: [Item] = [
-        ("GLV-NITRILE-M", "Nitrile exam gloves, medium, box of 100", "12.50", "BOX"),
-        ("SYR-10ML", "Syringe 10 ml luer lock", "0.35", "EACH"),
-        ("GAUZE-4X4", "Gauze sponge 4x4, box of 200", "8.90", "BOX"),
-        ("IV-SET-STD", "IV administration set, standard", "4.75", "EACH"),
-        ("MASK-N95", "N95 respirator", "1.10", "EACH"),
-        ("CATH-FOLEY-16", "Foley catheter 16 Fr", "6.40", "EACH"),
-    ].map { Item(code: $0.0, description: $0.1, unitPrice: Decimal(string: $0.2)!, unitOfMeasure: $0.3) }
+        ("GLV-NITRILE-M", "Nitrile exam gloves, medium, box of 100", "12.50", "BOX", 100),
+        ("SYR-10ML", "Syringe 10 ml luer lock", "0.35", "EACH", 1),
+        ("GAUZE-4X4", "Gauze sponge 4x4, box of 200", "8.90", "BOX", 200),
+        ("IV-SET-STD", "IV administration set, standard", "4.75", "EACH", 1),
+        ("MASK-N95", "N95 respirator", "1.10", "EACH", 1),
+        ("CATH-FOLEY-16", "Foley catheter 16 Fr", "6.40", "EACH", 1),
+    ].map {
+        Item(
+            code: $0.0, description: $0.1, unitPrice: Decimal(string: $0.2)!, unitOfMeasure: $0.3,
+            piecesPerUnit: $0.4)
+    }
 
     public static func supplier(_ number: String) -> Supplier? { suppliers.first { $0.number == number } }
     public static func item(_ code: String) -> Item? { items.first { $0.code == code } }

@@ -61,11 +61,6 @@ public struct SOAPFacade: Sendable {
         var spanContext: InstrumentationContext = .topLevel
     }
 
-    /// The new side's ERP host and its circuit breaker's state; nil for a flow without a new side.
-    public var circuit: (host: String, state: CircuitBreaker.State)? {
-        newSide.map { ($0.host, $0.breaker.state) }
-    }
-
     public func handle(_ request: FacadeRequest) async -> FacadeResponse {
         let trace = TraceContext(header: request.header("traceparent")) ?? .random()
         let parent = tracing.parent(trace, tracestate: request.header("tracestate"))

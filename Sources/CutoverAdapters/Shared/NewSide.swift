@@ -101,9 +101,18 @@ struct NewSide: Sendable {
     }
 
     /// Calls the ERP. Served calls wait for the host's quota; shadow calls were admitted by ``admitShadow()``.
-    func call(_ prepared: PreparedNewCall, headers: [(String, String)], served: Bool = true) async -> NewOutcome {
+    /// `waitForProbe` (batch adapters, where nobody waits on the line): a call that finds the circuit half-open with
+    /// its probe out waits for the probe's outcome, at most the request timeout, instead of failing at once.
+    func call(
+        _ prepared: PreparedNewCall, headers: [(String, String)], served: Bool = true, waitForProbe: Bool = false
+    ) async -> NewOutcome {
         if served { await limiter?.acquireServed() }
-        guard let permit = breaker.acquire() else {
+        var permit = breaker.acquire()
+        if permit == nil, waitForProbe, breaker.probing {
+            await breaker.waitForProbe(atMost: .milliseconds(definition.timeoutMilliseconds))
+            permit = breaker.acquire()
+        }
+        guard let permit else {
             return .failed(
                 "not sent: the circuit for \(host) is open after repeated failures", code: .circuitOpen,
                 request: prepared.body)
@@ -132,4 +141,27 @@ struct NewSide: Sendable {
                 replyText: error.responseBody, latency: clock.duration(to: .now).inSeconds, error: error)
         }
     }
+}
+
+/// An adapter that calls its flow's ERP through a circuit breaker: the facade, a file drop's processor, a job's
+/// runner. `/metrics` and the admin API read every one of them.
+public protocol ERPCircuitHolder: Sendable {
+    var flowName: String { get }
+    /// The new side's ERP host and its circuit breaker's state; nil for a flow without a new side.
+    var circuit: (host: String, state: CircuitBreaker.State)? { get }
+}
+
+extension SOAPFacade: ERPCircuitHolder {
+    public var flowName: String { flow.name }
+    public var circuit: (host: String, state: CircuitBreaker.State)? { newSide.map { ($0.host, $0.breaker.state) } }
+}
+
+extension FileDropProcessor: ERPCircuitHolder {
+    public var flowName: String { flow.name }
+    public var circuit: (host: String, state: CircuitBreaker.State)? { newSide.map { ($0.host, $0.breaker.state) } }
+}
+
+extension DBJobRunner: ERPCircuitHolder {
+    public var flowName: String { flow.name }
+    public var circuit: (host: String, state: CircuitBreaker.State)? { newSide.map { ($0.host, $0.breaker.state) } }
 }

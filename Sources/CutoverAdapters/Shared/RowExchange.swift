@@ -43,7 +43,7 @@ struct RowExchange: Sendable {
         case .success(let call): prepared = call
         }
         let outcome = await newSide.call(
-            prepared, headers: [("X-Correlation-ID", exchange.correlationID)], served: !shadow)
+            prepared, headers: [("X-Correlation-ID", exchange.correlationID)], served: !shadow, waitForProbe: true)
         var failure = outcome.error.map { redactor.scrubText($0.description, secrets: secrets) }
         if outcome.succeeded, let incomplete = await accepted() { failure = incomplete }
         var records: [AuditRecord] = [

@@ -188,9 +188,9 @@ struct CircuitReading: Sendable {
     var host: String
     var state: CircuitBreaker.State
 
-    static func of(_ facades: [SOAPFacade]) -> [CircuitReading] {
-        facades.compactMap { facade in
-            facade.circuit.map { CircuitReading(flow: facade.flow.name, host: $0.host, state: $0.state) }
+    static func of(_ holders: [any ERPCircuitHolder]) -> [CircuitReading] {
+        holders.compactMap { holder in
+            holder.circuit.map { CircuitReading(flow: holder.flowName, host: $0.host, state: $0.state) }
         }
     }
 }

@@ -95,9 +95,12 @@ public struct FileDropFixture: Sendable {
         }
     }
 
-    public func processor(_ setting: ModeSetting, concurrency: Int = 16) -> FileDropProcessor {
+    /// A processor of the fixture's flow (or of `flow`, a variant of it) in `setting`.
+    public func processor(_ setting: ModeSetting, concurrency: Int = 16, flow: FileDropFlow? = nil)
+        -> FileDropProcessor
+    {
         FileDropProcessor(
-            flow: flow, modes: FixedModes([Self.name: setting]),
+            flow: flow ?? self.flow, modes: FixedModes([Self.name: setting]),
             erp: ERPClient(httpClient: .shared, credentials: definition.new?.auth, logger: TestPostgres.logger),
             audit: DirectAuditWrite(client: client, logger: TestPostgres.logger),
             claims: FileClaimStore(client: client, logger: TestPostgres.logger),
@@ -113,14 +116,16 @@ public struct FileDropFixture: Sendable {
         return path
     }
 
-    /// Drops `bytes` as `name`, takes it as the watcher would and processes it in `setting`.
-    public func process(_ name: String, _ bytes: [UInt8], _ setting: ModeSetting, concurrency: Int = 16) async throws
-        -> FileResult?
-    {
+    /// Drops `bytes` as `name`, takes it as the watcher would and processes it in `setting` (with `processor` when
+    /// given, whose mode then rules).
+    public func process(
+        _ name: String, _ bytes: [UInt8], _ setting: ModeSetting, concurrency: Int = 16,
+        processor given: FileDropProcessor? = nil
+    ) async throws -> FileResult? {
         drop(name, bytes)
         let processing = flow.processingDirectory + "/" + name
         try FileManager.default.moveItem(atPath: flow.watch.directory + "/" + name, toPath: processing)
-        return try await processor(setting, concurrency: concurrency).process(processing)
+        return try await (given ?? processor(setting, concurrency: concurrency)).process(processing)
     }
 
     /// The files in a folder (hidden ones too), name → bytes.

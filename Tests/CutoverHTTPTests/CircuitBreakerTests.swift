@@ -50,4 +50,19 @@ struct CircuitBreakerTests {
         #expect(breaker.state == .closed)
         #expect(breaker.acquire() != nil)
     }
+
+    @Test("a caller waiting for the probe goes once the probe has closed the circuit")
+    func waitsForProbe() async throws {
+        let breaker = CircuitBreaker(configuration: .init(failureThreshold: 1, openDuration: .milliseconds(20)))
+        fail(breaker, times: 1)
+        #expect(try await poll(every: .milliseconds(5), for: .seconds(5)) { breaker.state == .halfOpen })
+        let probe = try #require(breaker.acquire())
+        #expect(breaker.probing)
+        #expect(breaker.acquire() == nil, "the probe is out")
+        async let waited: Void = breaker.waitForProbe(atMost: .seconds(30))
+        breaker.record(probe, unavailable: false)
+        await waited
+        #expect(!breaker.probing)
+        #expect(breaker.acquire() != nil, "closed by the probe: the waiting caller goes")
+    }
 }

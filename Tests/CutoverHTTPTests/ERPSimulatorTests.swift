@@ -72,6 +72,29 @@ struct ERPSimulatorTests {
         }
     }
 
+    @Test("a line is priced in the unit it was sent in: a boxed item ordered by the EACH costs one piece")
+    func pricesByUnit() async throws {
+        try await withERP(knobs: ERPSimulatorKnobs()) { client, simulators, _ in
+            func order(_ number: String, uom: String?) -> JSONValue {
+                var line: [(String, JSONValue)] = [("itemId", .string("GLV-NITRILE-M")), ("quantity", .number("4"))]
+                if let uom { line.append(("unitOfMeasureCode", .string(uom))) }
+                return .object([
+                    ("number", .string(number)), ("vendorNumber", .string("SUP-1001")),
+                    ("purchaseOrderLines", .array([.object(line)])),
+                ])
+            }
+            let boxes = try await client.send(.json(.POST, ordersURL(simulators), body: order("PO-U1", uom: "BOX")))
+                .json()
+            let unset = try await client.send(.json(.POST, ordersURL(simulators), body: order("PO-U2", uom: nil)))
+                .json()
+            let pieces = try await client.send(.json(.POST, ordersURL(simulators), body: order("PO-U3", uom: "EACH")))
+                .json()
+            #expect(boxes.value(at: "/totalAmountIncludingTax") == .number("50.00"), "4 boxes at 12.50")
+            #expect(unset.value(at: "/totalAmountIncludingTax") == .number("50.00"), "the item's own unit")
+            #expect(pieces.value(at: "/totalAmountIncludingTax") == .number("0.50"), "4 gloves of a box of 100")
+        }
+    }
+
     @Test("the API refuses a request without a token")
     func requiresToken() async throws {
         try await withSimulators { simulators in

@@ -259,4 +259,40 @@ extension FileDropDrillTests {
             print("DRILL file-drop-erp-outage: records 60, dead letters 60, delivered by replay 60, ERP entries 60")
         }
     }
+
+    @Test(
+        "the file-drop circuit opens in an outage (as /metrics reads it); the first file after it waits for the probe instead of failing"
+    )
+    func circuitAfterOutage() async throws {
+        try await FileDropFixture.run { fixture in
+            var definition = fixture.definition
+            definition.new?.circuitFailures = 3
+            definition.new?.circuitOpenSeconds = 1
+            let processor = fixture.processor(
+                ModeSetting(mode: .new), concurrency: 4, flow: try FileDropFlow(definition))
+            #expect(processor.circuit?.state == .closed)
+            var knobs = ERPSimulatorKnobs()
+            knobs.failRate = 1
+            await fixture.simulators.erp.setKnobs(knobs)
+            let outage = try #require(
+                try await fixture.process(
+                    "STOCK_DOWN.csv", FileDropFixture.stockCSV(20), ModeSetting(mode: .new), processor: processor))
+            #expect(outage.deadLetters == 20, "nothing dropped")
+            #expect(outage.failures.contains { $0.reason.contains("circuit") }, "the open circuit stopped the calls")
+            #expect(processor.circuit?.state == .open)
+            let requests = await fixture.simulators.erp.stats.requests
+
+            await fixture.simulators.erp.setKnobs(ERPSimulatorKnobs())
+            #expect(
+                try await poll(every: .milliseconds(20), for: .seconds(10)) { processor.circuit?.state == .halfOpen })
+            let after = try #require(
+                try await fixture.process(
+                    "STOCK_BACK.csv", FileDropFixture.stockCSV(20, start: 101), ModeSetting(mode: .new),
+                    processor: processor))
+            #expect(after.sent == 20, "every record went once the probe closed the circuit: \(after.failures)")
+            #expect(after.failed == 0)
+            #expect(processor.circuit?.state == .closed)
+            #expect(await fixture.simulators.erp.stats.requests > requests)
+        }
+    }
 }

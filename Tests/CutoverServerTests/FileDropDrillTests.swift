@@ -295,4 +295,32 @@ extension FileDropDrillTests {
             #expect(await fixture.simulators.erp.stats.requests > requests)
         }
     }
+
+    @Test(
+        "a file resumed after a crash that came after its records' audit but before its progress: each record audited once"
+    )
+    func resumedAfterAudit() async throws {
+        try await FileDropFixture.run { fixture in
+            let first = try #require(
+                try await fixture.process("STOCK_RESUME.csv", FileDropFixture.stockCSV(50), ModeSetting(mode: .shadow)))
+            #expect(first.sent == 50)
+            // The crash: every record is audited, but the claim still says none is done and the file is still in
+            // processing/ (moved back from done/, the same file: its identity is unchanged).
+            try FileManager.default.removeItem(atPath: fixture.flow.doneDirectory + "/STOCK_RESUME.csv.result.json")
+            let processing = fixture.flow.processingDirectory + "/STOCK_RESUME.csv"
+            try FileManager.default.moveItem(
+                atPath: fixture.flow.doneDirectory + "/STOCK_RESUME.csv", toPath: processing)
+            try await fixture.client.run(
+                """
+                UPDATE cutover.file_claims SET state = 'processing', records_done = 0, legacy_delivery = 'delivered',
+                    result = NULL
+                """, logger: TestPostgres.logger)
+            let resumed = try #require(try await fixture.processor(ModeSetting(mode: .shadow)).process(processing))
+            #expect(resumed.sent == 50, "re-sent: the ERP answers from its idempotency keys")
+            #expect(await fixture.ledger().count == 50, "each record once in the ERP")
+            #expect(
+                try await fixture.count("SELECT count(*)::int FROM cutover.exchanges WHERE kind = 'record'") == 50,
+                "each record audited once")
+        }
+    }
 }

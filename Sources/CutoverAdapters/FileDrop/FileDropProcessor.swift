@@ -275,6 +275,7 @@ public struct FileDropProcessor: Sendable {
     {
         let reader = try flow.format.reader(path: path, building: false, namespaces: flow.definition.namespaces)
         for _ in 0..<claim.recordsDone { _ = try reader.skip() }
+        let audited = try await claims.auditedRecords(claim)
         let batchSize = max(1, flow.definition.new?.batchSize ?? 100)
         var batch: [FileRecord] = []
         batch.reserveCapacity(batchSize)
@@ -283,7 +284,7 @@ public struct FileDropProcessor: Sendable {
             if let record { batch.append(record) }
             if batch.count == batchSize || (record == nil && !batch.isEmpty) {
                 if Task.isCancelled { return false }
-                try await sendBatch(batch, claim: claim, result: &result)
+                try await sendBatch(batch, claim: claim, audited: audited, result: &result)
                 try await claims.recordsDone(claim, count: batch.last!.number, progress: result.json())
                 batch.removeAll(keepingCapacity: true)
             }
@@ -291,9 +292,11 @@ public struct FileDropProcessor: Sendable {
         }
     }
 
-    private func sendBatch(_ batch: [FileRecord], claim: FileClaimStore.Claim, result: inout FileResult) async throws {
+    private func sendBatch(
+        _ batch: [FileRecord], claim: FileClaimStore.Claim, audited: [UUID: Date], result: inout FileResult
+    ) async throws {
         let outcomes = await RowExchange.concurrently(batch, concurrency: concurrency) { record in
-            await exchange(record, claim: claim)
+            await exchange(record, claim: claim, audited: audited)
         }
         let tally = RowExchange.tally(outcomes)
         result.sent += tally.sent
@@ -308,17 +311,22 @@ public struct FileDropProcessor: Sendable {
     }
 
     /// One record as an exchange: routed, sent when the new side has it, compared in shadow mode.
-    func exchange(_ record: FileRecord, claim: FileClaimStore.Claim) async -> RowExchange.Outcome {
+    /// One record's exchange; `audited`: records of this file already in the audit store (a resumed file), whose
+    /// exchange keeps its first start time so that it is stored once.
+    func exchange(_ record: FileRecord, claim: FileClaimStore.Claim, audited: [UUID: Date] = [:]) async
+        -> RowExchange.Outcome
+    {
         let setting = claim.setting
+        let id = UUID.derived(from: "\(flow.name)|\(claim.sha256)|\(record.number)")
         let secrets = Set(flow.definition.redact.compactMap { record.values[$0] }.filter { !$0.isEmpty })
         let servedBy = servedBy(record, setting)
         let input = JSONValue.object(
             flow.definition.recordColumns(record.values).map { ($0, .string(record.values[$0] ?? "")) })
         var exchange = ExchangeRecord(
-            id: UUID.derived(from: "\(flow.name)|\(claim.sha256)|\(record.number)"), flow: flow.name, kind: .record,
+            id: id, flow: flow.name, kind: .record,
             parentID: claim.exchangeID, correlationID: "\(claim.sha256.prefix(16))-\(record.number)",
             routingKey: routingKey(record).map { redactor.scrub($0, secrets: secrets) }, setting: setting,
-            servedBy: servedBy, startedAt: Date(), payloadSHA256: Digest.sha256Hex(input.text),
+            servedBy: servedBy, startedAt: audited[id] ?? Date(), payloadSHA256: Digest.sha256Hex(input.text),
             attributes: ["file": claim.fileName, "record": "\(record.number)", "line": "\(record.line)"])
         // In canary mode legacy's records went in the legacy part: recorded, nothing to send.
         guard setting.mode == .shadow || servedBy == .new else {

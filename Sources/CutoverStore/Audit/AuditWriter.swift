@@ -218,21 +218,22 @@ public actor AuditWriter: Service {
                 continue
             }
             do {
-                // Spooled batches are small (one per flush while PostgreSQL was away): send them on in full-size ones.
+                // Spooled batches are small (one per flush while PostgreSQL was away): send them on in chunks of
+                // `drainBatchRecords`, each with the drainer's own, longer deadline.
                 var records: [AuditRecord] = []
                 for batch in batches {
                     records += batch
-                    if records.count >= configuration.maxBatchRecords {
+                    if records.count >= configuration.drainBatchRecords {
                         let chunk = records
                         records.removeAll(keepingCapacity: true)
-                        try await withDeadline(configuration.databaseTimeout) { [database] in
+                        try await withDeadline(configuration.drainTimeout) { [database] in
                             try await database.insert(chunk)
                         }
                     }
                 }
                 if !records.isEmpty {
                     let chunk = records
-                    try await withDeadline(configuration.databaseTimeout) { [database] in
+                    try await withDeadline(configuration.drainTimeout) { [database] in
                         try await database.insert(chunk)
                     }
                 }

@@ -18,6 +18,13 @@ public struct AuditWriterConfiguration: Sendable {
     public var databaseTimeout: Duration = .seconds(3)
     /// How often the drainer checks whether PostgreSQL is back while the spool holds batches.
     public var drainInterval: Duration = .seconds(1)
+    /// Records per statement when the drainer sends spooled batches on after an outage: smaller than live batches,
+    /// so that each commits well within `drainTimeout` while live traffic shares the server.
+    public var drainBatchRecords: Int = 500
+    /// How long one drained chunk may take. No caller waits on the drainer, so it is longer than `databaseTimeout`:
+    /// a server busy catching up must not be taken for a server that is down (which would spool live traffic again
+    /// and start the catch-up over).
+    public var drainTimeout: Duration = .seconds(30)
     /// A spool segment is sealed once it reaches this size.
     public var maxSegmentBytes: Int = 16 << 20
 

@@ -98,6 +98,24 @@ public struct FileClaimStore: Sendable {
         return nil
     }
 
+    /// When each of the claim's records already in the audit store started, by exchange id. A file resumed after a
+    /// crash re-sends the batch that was in flight (the ERP answers it from its idempotency keys); its records are
+    /// audited again under the same id and start time, so that each is stored once.
+    public func auditedRecords(_ claim: Claim) async throws -> [UUID: Date] {
+        var found: [UUID: Date] = [:]
+        // Records start after their file was claimed: the bound lets PostgreSQL skip older audit partitions.
+        let earliest = claim.startedAt.addingTimeInterval(-60)
+        for try await (id, startedAt) in try await client.query(
+            """
+            SELECT id, started_at FROM cutover.exchanges
+            WHERE parent_id = \(claim.exchangeID) AND kind = 'record' AND started_at >= \(earliest)
+            """, logger: logger
+        ).decode((UUID, Date).self) {
+            found[id] = startedAt
+        }
+        return found
+    }
+
     /// Records that the first `count` records have durable outcomes, with the result's counts so far.
     public func recordsDone(_ claim: Claim, count: Int, progress: String) async throws {
         try await client.run(

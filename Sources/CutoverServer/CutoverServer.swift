@@ -35,6 +35,9 @@ public struct CutoverServer: Sendable {
         public var guardInterval: Duration = .seconds(1)
         /// How often due scheduled changes are looked for.
         public var scheduleInterval: Duration = .milliseconds(500)
+        /// How long a graceful shutdown (SIGTERM) may take before the services still running are cancelled; a
+        /// service still running `shutdownGrace / 3` after the request is named in an error log line.
+        public var shutdownGrace: Duration = .seconds(30)
         /// Spans for exchanges and side calls. When nil: exported over OTLP/HTTP (swift-otel, configured by the
         /// standard `OTEL_*` variables) if `exportTraces`, else not recorded.
         public var tracing: ExchangeTracing?
@@ -181,21 +184,29 @@ public struct CutoverServer: Sendable {
             logger: logger
         )
         // A group stops its services in reverse order: the span exporter outlives everything that makes spans.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: (tracingService.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
-                    + [
-                        .init(service: client),
-                        .init(
-                            service: StartupAndUpkeep(
-                                client: client, flows: configuration.flows, readiness: readiness, logger: logger)),
-                        .init(service: writer), .init(service: watcher), .init(service: offPath),
-                        .init(service: rollbackGuard), .init(service: scheduledChanges), .init(service: fileDrops),
-                        .init(service: jobs),
-                        .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
-                    ],
-                gracefulShutdownSignals: gracefulShutdownSignals,
-                logger: logger))
+        let named: [(String, any Service)] = [
+            ("postgres-client", client),
+            (
+                "startup-and-upkeep",
+                StartupAndUpkeep(client: client, flows: configuration.flows, readiness: readiness, logger: logger)
+            ),
+            ("audit-writer", writer), ("flow-state-watcher", watcher), ("off-path-calls", offPath),
+            ("rollback-guard", rollbackGuard), ("scheduled-changes", scheduledChanges), ("file-drops", fileDrops),
+            ("db-jobs", jobs),
+        ]
+        let watched = named.map { name, service in
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: WatchedService(
+                    name: name, service: service, reportAfter: configuration.shutdownGrace / 3, logger: logger))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: (tracingService.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                + watched + [.init(service: app, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: gracefulShutdownSignals,
+            logger: logger)
+        // Past the grace, what still runs is cancelled rather than waited for without end.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        let group = ServiceGroup(configuration: groupConfiguration)
         groupBox.group = group
         try await group.run()
     }

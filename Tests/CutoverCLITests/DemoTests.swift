@@ -54,23 +54,17 @@ struct DemoTests {
             #expect(html.contains("Latest reconciliation"))
 
             // The page in a real browser: charts drawn, mode changes and the auto-rollback marked on them.
-            let browser = try #require(chromiumPath, "chromium is not installed (apt-get install chromium)")
-            let flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
-            let dom = try await CutoverProcess.run(executable: browser, flags + ["--dump-dom", "file://" + report])
-            #expect(dom.status == 0, "\(dom.stderr)")
-            #expect(dom.stdout.components(separatedBy: "id=\"match-rate-chart\"").count - 1 == 3)
-            #expect(dom.stdout.components(separatedBy: "id=\"latency-chart\"").count - 1 == 3)
-            #expect(dom.stdout.contains("class=\"match-rate\""))
-            #expect(dom.stdout.components(separatedBy: "<line class=\"mode-change\"").count - 1 >= 8)
-            #expect(dom.stdout.contains("<line class=\"mode-change auto-rollback\""))
-            #expect(dom.stdout.contains("auto-rollback → legacy"))
+            #expect(chromiumPath != nil, "chromium is not installed (apt-get install chromium)")
             let png = home.file("report.png")
-            let shot = try await CutoverProcess.run(
-                executable: browser, flags + ["--window-size=1200,2400", "--screenshot=\(png)", "file://" + report])
-            #expect(shot.status == 0, "\(shot.stderr)")
-            let image = try Data(contentsOf: URL(fileURLWithPath: png))
-            #expect(image.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG")
-            #expect(image.count > 40_000, "\(image.count) bytes: charts, not a blank page")
+            let page = try await RenderedPage.render(report, size: (1200, 2400), screenshot: png)
+            #expect(page.count("id=\"match-rate-chart\"") == 3)
+            #expect(page.count("id=\"latency-chart\"") == 3)
+            #expect(page.dom.contains("class=\"match-rate\""))
+            #expect(page.count("<line class=\"mode-change\"") >= 8)
+            #expect(page.dom.contains("<line class=\"mode-change auto-rollback\""))
+            #expect(page.dom.contains("auto-rollback → legacy"))
+            #expect(page.isPNG)
+            #expect(page.png.count > 40_000, "\(page.png.count) bytes: charts, not a blank page")
             if let keep = ProcessInfo.processInfo.environment["CUTOVER_DEMO_SCREENSHOT"] {
                 try? FileManager.default.removeItem(atPath: keep)
                 try FileManager.default.copyItem(atPath: png, toPath: keep)

@@ -279,7 +279,8 @@ extension FileDropDrillTests {
                     "STOCK_DOWN.csv", FileDropFixture.stockCSV(20), ModeSetting(mode: .new), processor: processor))
             #expect(outage.deadLetters == 20, "nothing dropped")
             #expect(outage.failures.contains { $0.reason.contains("circuit") }, "the open circuit stopped the calls")
-            #expect(processor.circuit?.state == .open)
+            // Open, or already half-open when the file took longer than the 1 s open time on a loaded machine.
+            #expect(processor.circuit.map { $0.state != .closed } == true)
             let requests = await fixture.simulators.erp.stats.requests
 
             await fixture.simulators.erp.setKnobs(ERPSimulatorKnobs())

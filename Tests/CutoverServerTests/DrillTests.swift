@@ -183,8 +183,9 @@ struct ERPDrillTests {
     func misbehavingERP() async throws {
         try await FacadeFixture.run(configure: { flow in
             flow.new?.fallback = .deadLetter
-            // 1 s: well above what a loaded 2-core CI machine takes to answer, well below the slow phase's 2.5 s.
-            flow.new?.timeoutMilliseconds = 1_000
+            // 2 s: well above what a loaded 2-core machine takes to answer (a timeout there would open the circuit in
+            // the flaky phase), well below the slow phase's 4 s.
+            flow.new?.timeoutMilliseconds = 2_000
             flow.new?.circuitFailures = 3
             flow.new?.circuitOpenSeconds = 2
             flow.rollout.autoRollback = nil
@@ -209,9 +210,9 @@ struct ERPDrillTests {
             #expect(stats.injectedFailures > 0 && stats.throttled > 0)
             #expect(answeredByERP.count >= 6, "retries carried most calls through (\(answeredByERP.count) of 12)")
 
-            // Slow: every answer takes longer than the flow's 1 s timeout; the breaker opens after 3.
+            // Slow: every answer takes longer than the flow's 2 s timeout; the breaker opens after 3.
             var slow = ERPSimulatorKnobs()
-            slow.latencyMs = 2_500
+            slow.latencyMs = 4_000
             await fixture.simulators.erp.setKnobs(slow)
             for index in 0..<6 { try await call("ERP-SLOW-\(index)") }
             let metrics = try #require(await httpGet("http://127.0.0.1:\(fixture.server.port)/metrics")).body

@@ -59,10 +59,14 @@ struct CircuitBreakerTests {
         let probe = try #require(breaker.acquire())
         #expect(breaker.probing)
         #expect(breaker.acquire() == nil, "the probe is out")
-        async let waited: Void = breaker.waitForProbe(atMost: .seconds(30))
-        breaker.record(probe, unavailable: false)
-        await waited
+        // The probe's outcome arrives while the caller is already waiting for it.
+        let outcome = Task {
+            try await Task.sleep(for: .milliseconds(50))
+            breaker.record(probe, unavailable: false)
+        }
+        await breaker.waitForProbe(atMost: .seconds(30))
         #expect(!breaker.probing)
+        try await outcome.value
         #expect(breaker.acquire() != nil, "closed by the probe: the waiting caller goes")
     }
 }

@@ -310,9 +310,9 @@ public struct FileDropProcessor: Sendable {
         try await audit.write(outcomes.flatMap(\.records))
     }
 
-    /// One record as an exchange: routed, sent when the new side has it, compared in shadow mode.
-    /// One record's exchange; `audited`: records of this file already in the audit store (a resumed file), whose
-    /// exchange keeps its first start time so that it is stored once.
+    /// One record as an exchange: routed, sent when the new side has it, compared in shadow mode. `audited`: records
+    /// of this file already in the audit store (a resumed file), whose exchange keeps its first start time so that it
+    /// is stored once.
     func exchange(_ record: FileRecord, claim: FileClaimStore.Claim, audited: [UUID: Date] = [:]) async
         -> RowExchange.Outcome
     {

@@ -270,11 +270,14 @@ struct DemoScenario: Sendable {
         let suppliers = Set(mismatches.compactMap(\.routingKey))
         let fields = Set(mismatches.flatMap { $0.diff.map(\.path) })
         let boxed = suppliers.filter(Self.ordersBoxes)
+        // Said only as far as the audit store shows it: every supplier concerned orders boxes, or not.
+        let pattern =
+            boxed.count == suppliers.count
+            ? "all \(suppliers.count) suppliers concerned order in boxes (BX), and no order without a box mismatched: "
+                + "the ERP priced boxed items by the piece. The mapping sends BX as EACH."
+            : "\(boxed.count) of the \(suppliers.count) suppliers concerned order in boxes (BX)."
         step.say(
-            "diagnosis: \(mismatches.count) mismatches, on \(fields.sorted().joined(separator: ", ")) only; "
-                + "\(boxed.count) of the \(suppliers.count) suppliers concerned order in boxes (BX), and no order "
-                + "without a box mismatched: the ERP priced a box of 100 gloves as one glove. The mapping sends BX "
-                + "as EACH.")
+            "diagnosis: \(mismatches.count) mismatches, on \(fields.sorted().joined(separator: ", ")) only; " + pattern)
     }
 
     /// The fix deployed and proven by replay; canary; an ERP incident and the auto-rollback; recovery; new.
